@@ -1,0 +1,1 @@
+"""CLI commands: demo, run, eval apartment, bench sim."""
