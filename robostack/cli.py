@@ -15,6 +15,7 @@ from robostack.core.errors import RobostackError
 
 COMMAND_MODULES = (
     "robostack.runtime.commands",
+    "robostack.sim.commands",
     "robostack.language.commands",
     "robostack.policies.singular_trajectory.commands",
 )

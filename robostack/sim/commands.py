@@ -1,0 +1,1 @@
+"""CLI commands for the simulated worlds: bench sim."""
