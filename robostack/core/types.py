@@ -155,6 +155,7 @@ FailureReason = Literal[
     "not_holding",
     "emergency_stop",
     "unsupported",
+    "skipped",
 ]
 
 

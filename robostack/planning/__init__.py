@@ -1,1 +1,1 @@
-"""planning"""
+"""Planning: grid search, topological graphs, subgoal selection, Select2Plan."""

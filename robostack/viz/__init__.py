@@ -1,1 +1,1 @@
-"""viz"""
+"""Videos, plots, rerun recordings and reports."""

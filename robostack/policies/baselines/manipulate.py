@@ -1,0 +1,160 @@
+"""Classical pick and place: top-down grasps from the object's privileged pose, through IK.
+
+The yardstick for the learned manipulation policies. Both skills expect the base to stand next to
+the target already (the plan's ``go_to`` step does that) and fail with ``unreachable`` otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from robostack.core.registry import register
+from robostack.core.types import Action, SkillResult, Subtask
+from robostack.policies.baselines.targets import resolve_target
+
+
+@dataclass(frozen=True)
+class ManipulateConfig:
+    approach_height: float = 0.15
+    """Pre-grasp / pre-place height above the contact point, m."""
+    ik_tolerance: float = 0.02
+    """Largest accepted IK position error, m."""
+    joint_tolerance: float = 0.01
+    segment_budget: int = 60
+    """Control steps allowed for each arm motion."""
+    lift_check: float = 0.04
+    """A pick succeeds when the object rose at least this much, m."""
+    edge_margin: float = 0.12
+    """Keep placements this far inside the receptacle's top, m."""
+
+
+def top_down_quaternion(yaw: float) -> np.ndarray:
+    """Gripper pointing straight down, turned ``yaw`` about the world z axis (xyzw).
+
+    That is Rz(yaw)·Rx(pi): roll by pi flips the approach axis to -z.
+    """
+    return np.array([math.cos(yaw / 2), math.sin(yaw / 2), 0.0, 0.0])
+
+
+class _ArmSkill:
+    def __init__(self, config: ManipulateConfig | None = None) -> None:
+        self.config = config or ManipulateConfig()
+
+    def _solve(self, world: Any, pos: np.ndarray, quat: np.ndarray) -> np.ndarray | None:
+        q = world.inverse_kinematics(pos, quat)
+        reached, _ = world.forward_kinematics(q)
+        return q if np.linalg.norm(np.asarray(reached) - pos) <= self.config.ik_tolerance else None
+
+    def _move(self, robot: Any, world: Any, q: np.ndarray) -> int:
+        """Drive the arm to joint target ``q``; return the steps used."""
+        for step in range(self.config.segment_budget):
+            if np.max(np.abs(world.arm_joint_positions() - q)) < self.config.joint_tolerance:
+                return step
+            robot.send(Action(arm_joints=tuple(float(v) for v in q)))
+        return self.config.segment_budget
+
+    def _gripper(self, robot: Any, closed: bool, steps: int = 3) -> int:
+        for _ in range(steps):
+            robot.send(Action(gripper=1.0 if closed else 0.0))
+        return steps
+
+    def _waypoints(self, world: Any, points: list[np.ndarray], quat: np.ndarray) -> list[np.ndarray] | None:
+        solutions = [self._solve(world, p, quat) for p in points]
+        return None if any(q is None for q in solutions) else solutions  # type: ignore[return-value]
+
+
+@register("skill", "pick/classical")
+class ClassicalPick(_ArmSkill):
+    def run(self, subtask: Subtask, robot: Any) -> SkillResult:
+        world = getattr(robot, "world", None)
+        if world is None:
+            return SkillResult(subtask, False, "unsupported", detail="needs a simulated robot's object poses")
+        target = resolve_target(subtask.target, world, world.base_pose()[:2])
+        if target is None or target.kind != "object":
+            return SkillResult(subtask, False, "not_found", detail=f"no object {subtask.target!r} here")
+        if world.holding is not None:
+            return SkillResult(subtask, False, "grasp_failed", detail=f"already holding {world.holding}")
+        start = world.object_position(target.name)
+        quat = top_down_quaternion(self._grasp_yaw(world, target.name))
+        above = start + np.array([0.0, 0.0, self.config.approach_height])
+        plan = self._waypoints(world, [above, start], quat)
+        if plan is None:
+            return SkillResult(subtask, False, "unreachable", detail="object out of the arm's reach")
+        steps = self._gripper(robot, closed=False)
+        steps += sum(self._move(robot, world, q) for q in plan)
+        steps += self._gripper(robot, closed=True)
+        steps += self._move(robot, world, plan[0])
+        steps += self._move(robot, world, world.ARM_HOME)
+        lifted = world.object_position(target.name)[2] - start[2]
+        success = world.holding == target.name and lifted >= self.config.lift_check
+        return SkillResult(
+            subtask,
+            success,
+            "" if success else "grasp_failed",
+            steps=steps,
+            metrics={"success": float(success)},
+            detail=f"picked {target.name}" if success else "the fingers closed on nothing",
+        )
+
+    def _grasp_yaw(self, world: Any, name: str) -> float:
+        """Close the fingers across the object's narrower side, seen from the base."""
+        spec = next(o for o in world.layout.objects if o.name == name)
+        base_yaw = float(world.base_pose()[2])
+        return base_yaw + (math.pi / 2 if spec.size[0] > spec.size[1] else 0.0)
+
+
+@register("skill", "place/classical")
+class ClassicalPlace(_ArmSkill):
+    def run(self, subtask: Subtask, robot: Any) -> SkillResult:
+        world = getattr(robot, "world", None)
+        if world is None:
+            return SkillResult(subtask, False, "unsupported", detail="needs a simulated robot's object poses")
+        held = world.holding
+        if held is None:
+            return SkillResult(subtask, False, "not_holding", detail="nothing in the gripper to place")
+        target = resolve_target(subtask.receptacle, world, world.base_pose()[:2])
+        if target is None or target.kind != "furniture":
+            return SkillResult(
+                subtask, False, "not_found", detail=f"no receptacle {subtask.receptacle!r} here"
+            )
+        furniture = world.furniture(target.name)
+        spot = self._spot(world, furniture)
+        height = next(o for o in world.layout.objects if o.name == held).size[2]
+        release = np.array([spot[0], spot[1], furniture.top_z + 0.5 * height + 0.02])
+        above = release + np.array([0.0, 0.0, self.config.approach_height])
+        quat = top_down_quaternion(float(world.base_pose()[2]))
+        plan = self._waypoints(world, [above, release], quat)
+        if plan is None:
+            return SkillResult(subtask, False, "unreachable", detail="receptacle out of the arm's reach")
+        steps = sum(self._move(robot, world, q) for q in plan)
+        steps += self._gripper(robot, closed=False)
+        steps += self._move(robot, world, plan[0])
+        steps += self._move(robot, world, world.ARM_HOME)
+        success = self._rests_on(world, held, furniture)
+        return SkillResult(
+            subtask,
+            success,
+            "" if success else "place_failed",
+            steps=steps,
+            metrics={"success": float(success)},
+            detail=f"{held} on {furniture.name}"
+            if success
+            else f"{held} did not come to rest on {furniture.name}",
+        )
+
+    def _spot(self, world: Any, furniture: Any) -> np.ndarray:
+        """The point of the receptacle's top nearest the robot, kept inside its edges."""
+        base = world.base_pose()[:2]
+        half = np.array(furniture.size[:2]) / 2 - self.config.edge_margin
+        centre = np.array(furniture.center)
+        return centre + np.clip(base - centre, -np.maximum(half, 0.0), np.maximum(half, 0.0))
+
+    def _rests_on(self, world: Any, name: str, furniture: Any) -> bool:
+        pos = world.object_position(name)
+        half = np.array(furniture.size[:2]) / 2
+        inside = bool(np.all(np.abs(pos[:2] - np.array(furniture.center)) <= half))
+        return world.holding is None and inside and pos[2] >= furniture.top_z - 0.01

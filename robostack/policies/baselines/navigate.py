@@ -1,0 +1,294 @@
+"""Classical navigation: A* on the privileged occupancy grid, followed by pure pursuit.
+
+This is the yardstick every learned navigation policy must beat. It reads the world's map
+(privileged), so it runs on `SimRobot` only; it supports all eight A²Nav actions against named
+rooms, furniture, objects and doorways.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from robostack.core.registry import register
+from robostack.core.types import Action, SkillResult, Subtask
+from robostack.planning.grid_search import astar, nearest_free, shorten
+from robostack.policies.baselines.targets import Target, is_door_phrase, resolve_target
+
+
+@dataclass(frozen=True)
+class NavigateConfig:
+    max_linear: float = 0.6
+    max_angular: float = 1.5
+    lookahead: float = 0.4
+    """Pure-pursuit carrot distance, m."""
+    goal_tolerance: float = 0.12
+    standoff: tuple[float, float] = (0.55, 0.75)
+    """Base-centre distance band around an object or furniture edge to stop in, m."""
+    success_radius: float = 1.0
+    """Navigation success: stopping within this distance of an object or furniture target."""
+    step_budget: int = 900
+    stuck_steps: int = 30
+    wall_margin: float = 0.25
+    """Paths pay a cost within this distance of obstacles, so they keep off the walls."""
+
+
+@dataclass(frozen=True)
+class Goal:
+    """Where to drive, how to face at the end, and the test that says the action is done."""
+
+    xy: np.ndarray
+    yaw: float | None
+    target: Target | None
+    room_inside: str | None = None
+    room_outside: str | None = None
+
+
+def _wrap(angle: float) -> float:
+    return (angle + math.pi) % (2 * math.pi) - math.pi
+
+
+@register("skill", "navigate/classical")
+class ClassicalNavigate:
+    def __init__(self, config: NavigateConfig | None = None) -> None:
+        self.config = config or NavigateConfig()
+
+    # -- entry point ------------------------------------------------------------------------------
+    def run(self, subtask: Subtask, robot: Any) -> SkillResult:
+        world = getattr(robot, "world", None)
+        if world is None:
+            return SkillResult(subtask, False, "unsupported", detail="needs a simulated robot's map")
+        if subtask.action == "stop":
+            robot.stop()
+            return SkillResult(subtask, True, steps=1)
+        if subtask.action in ("turn_left", "turn_right"):
+            return self._turn(subtask, robot, world)
+        goal = self._goal(subtask, world)
+        if goal is None:
+            return SkillResult(subtask, False, "not_found", detail=f"no {subtask.target!r} in this world")
+        return self._drive(subtask, robot, world, goal)
+
+    # -- goals per A²Nav action -------------------------------------------------------------------
+    def _goal(self, subtask: Subtask, world: Any) -> Goal | None:
+        pose = world.base_pose()
+        action, phrase = subtask.action, subtask.target
+        if action in ("go_through", "exit") and (not phrase or is_door_phrase(phrase)):
+            return self._through_door(world, pose, exit_room=action == "exit" and not phrase)
+        if action == "exit" and not phrase:
+            return None
+        target = resolve_target(phrase, world, pose[:2])
+        if target is None:
+            return None
+        if action == "exit":
+            if target.kind != "room":
+                target_room = target.room
+            else:
+                target_room = target.name
+            return self._exit_room(world, target_room, target)
+        if action == "go_past":
+            return self._past(world, pose, target)
+        if target.kind == "room":
+            return Goal(self._room_interior(world, target.name), None, target, room_inside=target.name)
+        return self._standoff(world, pose, target)
+
+    def _standoff(self, world: Any, pose: np.ndarray, target: Target) -> Goal | None:
+        """A free base position facing the target, within arm's reach, closest by path."""
+        nav = world.nav_map
+        centre = np.array(target.xy)
+        extent = 0.0
+        if target.kind == "furniture":
+            size = world.furniture(target.name).size
+            extent = 0.5 * min(size[0], size[1])
+        lo, hi = self.config.standoff
+        field = world.nav_map.distance_field(tuple(pose[:2]))
+        best: tuple[float, np.ndarray] | None = None
+        for radius in np.arange(lo + extent, hi + extent + 1e-6, nav.resolution):
+            for theta in np.linspace(-math.pi, math.pi, 72, endpoint=False):
+                xy = centre + radius * np.array([math.cos(theta), math.sin(theta)])
+                if not nav.is_free(xy):
+                    continue
+                d = float(field[nav.world_to_cell(xy)])
+                if math.isfinite(d) and (best is None or d < best[0]):
+                    best = (d, xy)
+        if best is None:
+            return None
+        xy = best[1]
+        return Goal(xy, math.atan2(centre[1] - xy[1], centre[0] - xy[0]), target)
+
+    def _room_interior(self, world: Any, room_name: str) -> np.ndarray:
+        """The free point of a room farthest from obstacles, ties broken towards its centre."""
+        nav = world.nav_map
+        room = next(r for r in world.layout.rooms if r.name == room_name)
+        clearance = cv2.distanceTransform(nav.grid.__invert__().astype(np.uint8), cv2.DIST_L2, 5)
+        (r0, c0), (r1, c1) = nav.world_to_cell((room.x0, room.y0)), nav.world_to_cell((room.x1, room.y1))
+        r0, r1 = sorted((r0, r1))
+        c0, c1 = sorted((c0, c1))
+        window = clearance[r0 : r1 + 1, c0 : c1 + 1]
+        rows, cols = np.indices(window.shape)
+        centre_pull = np.hypot(rows - window.shape[0] / 2, cols - window.shape[1] / 2)
+        score = np.minimum(window, 12.0) - 0.05 * centre_pull
+        r, c = np.unravel_index(int(np.argmax(score)), window.shape)
+        return nav.cell_to_world(r0 + r, c0 + c)
+
+    def _doorways_of(self, world: Any, room: str | None) -> list[Any]:
+        return [d for d in world.layout.doorways if room is None or room in (d.room_a, d.room_b)]
+
+    def _beyond_door(self, world: Any, door: Any, away_from: np.ndarray) -> np.ndarray:
+        """A free point 0.8 m past the doorway, on the side away from ``away_from``."""
+        centre = np.array(door.center, dtype=float)
+        normal = np.array([1.0, 0.0]) if door.axis == "x" else np.array([0.0, 1.0])
+        if np.dot(centre - away_from, normal) < 0:
+            normal = -normal
+        xy = centre + 0.8 * normal
+        cell = nearest_free(world.nav_map.grid.__invert__(), world.nav_map.world_to_cell(xy))
+        return world.nav_map.cell_to_world(*cell) if cell is not None else xy
+
+    def _through_door(self, world: Any, pose: np.ndarray, exit_room: bool) -> Goal | None:
+        room = world.room_at(pose[:2]) if exit_room else None
+        doors = self._doorways_of(world, room)
+        if not doors:
+            return None
+        field = world.nav_map.distance_field(tuple(pose[:2]))
+        door = min(doors, key=lambda d: float(field[world.nav_map.world_to_cell(d.center)]))
+        goal = self._beyond_door(world, door, pose[:2])
+        outside = world.room_at(goal)
+        return Goal(goal, None, None, room_outside=room if exit_room else None, room_inside=outside)
+
+    def _exit_room(self, world: Any, room: str | None, target: Target) -> Goal | None:
+        doors = self._doorways_of(world, room)
+        if not doors or room is None:
+            return None
+        room_spec = next(r for r in world.layout.rooms if r.name == room)
+        centre = np.array([(room_spec.x0 + room_spec.x1) / 2, (room_spec.y0 + room_spec.y1) / 2])
+        pose = world.base_pose()
+        field = world.nav_map.distance_field(tuple(pose[:2]))
+        door = min(doors, key=lambda d: float(field[world.nav_map.world_to_cell(d.center)]))
+        return Goal(self._beyond_door(world, door, centre), None, target, room_outside=room)
+
+    def _past(self, world: Any, pose: np.ndarray, target: Target) -> Goal | None:
+        heading = np.array(target.xy) - pose[:2]
+        dist = float(np.linalg.norm(heading))
+        beyond = np.array(target.xy) + (heading / max(dist, 1e-6)) * 1.0
+        cell = nearest_free(world.nav_map.grid.__invert__(), world.nav_map.world_to_cell(beyond))
+        if cell is None:
+            return None
+        return Goal(world.nav_map.cell_to_world(*cell), None, target)
+
+    # -- motion -----------------------------------------------------------------------------------
+    def _turn(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
+        sign = 1.0 if subtask.action == "turn_left" else -1.0
+        goal_yaw = _wrap(float(world.base_pose()[2]) + sign * math.pi / 2)
+        steps = self._face(robot, world, goal_yaw, self.config.step_budget)
+        done = abs(_wrap(goal_yaw - float(world.base_pose()[2]))) < 0.05
+        return SkillResult(subtask, done, "" if done else "timeout", steps=steps)
+
+    def _face(self, robot: Any, world: Any, yaw: float, budget: int) -> int:
+        """Rotate in place to ``yaw``; return the steps used."""
+        dt = robot.control_dt
+        for step in range(budget):
+            err = _wrap(yaw - float(world.base_pose()[2]))
+            if abs(err) < 0.03:
+                return step
+            omega = float(np.clip(err / dt, -self.config.max_angular, self.config.max_angular))
+            robot.send(Action(0.0, omega))
+        return budget
+
+    def plan_path(self, world: Any, start_xy: np.ndarray, goal_xy: np.ndarray) -> list[np.ndarray] | None:
+        """A* waypoints (world frame) from start to goal, kept off the walls, then shortened."""
+        nav = world.nav_map
+        free = ~nav.grid
+        start = nearest_free(free, nav.world_to_cell(start_xy))
+        goal = nearest_free(free, nav.world_to_cell(goal_xy))
+        if start is None or goal is None:
+            return None
+        cells = astar(free, start, goal, cost=self._wall_cost(world))
+        if cells is None:
+            return None
+        return [nav.cell_to_world(*c) for c in shorten(free, cells)]
+
+    def _wall_cost(self, world: Any) -> np.ndarray:
+        nav = world.nav_map
+        key = id(nav)
+        if getattr(self, "_cost_key", None) != key:
+            clearance = cv2.distanceTransform((~nav.grid).astype(np.uint8), cv2.DIST_L2, 5) * nav.resolution
+            margin = self.config.wall_margin
+            self._cost = np.clip((margin - clearance) / margin, 0.0, 1.0) * 4.0
+            self._cost_key = key
+        return self._cost
+
+    def _drive(self, subtask: Subtask, robot: Any, world: Any, goal: Goal) -> SkillResult:
+        cfg = self.config
+        start = world.base_pose()
+        d0 = world.geodesic_distance(start[:2], goal.xy)
+        path = self.plan_path(world, start[:2], goal.xy)
+        if path is None or not math.isfinite(d0):
+            return SkillResult(subtask, False, "unreachable", detail="no collision-free path")
+        travelled, steps, stuck = 0.0, 0, 0
+        reason = "timeout"
+        last = start
+        while steps < cfg.step_budget:
+            pose = world.base_pose()
+            if np.linalg.norm(pose[:2] - path[-1]) < cfg.goal_tolerance:
+                reason = ""
+                break
+            robot.send(self._pursue(pose, path, robot.control_dt))
+            steps += 1
+            now = world.base_pose()
+            moved = float(np.linalg.norm(now[:2] - last[:2]))
+            travelled += moved
+            stuck = stuck + 1 if moved < 1e-4 and abs(_wrap(now[2] - last[2])) < 1e-4 else 0
+            last = now
+            if stuck >= cfg.stuck_steps:
+                reason = "collision"
+                break
+        if reason == "" and goal.yaw is not None:
+            steps += self._face(robot, world, goal.yaw, cfg.step_budget - steps)
+        robot.stop()
+        success = reason == "" and self._reached(world, goal)
+        if reason == "" and not success:
+            reason = "timeout"
+        spl = float(success) * d0 / max(d0, travelled, 1e-9)
+        metrics = {"success": float(success), "spl": spl, "path_length": travelled, "geodesic_d0": d0}
+        return SkillResult(subtask, success, reason, steps=steps, metrics=metrics)
+
+    def _pursue(self, pose: np.ndarray, path: list[np.ndarray], dt: float) -> Action:
+        """Pure pursuit towards a carrot ``lookahead`` metres along the path."""
+        cfg = self.config
+        carrot = self._carrot(pose[:2], path)
+        dx, dy = carrot - pose[:2]
+        alpha = _wrap(math.atan2(dy, dx) - float(pose[2]))
+        remaining = float(np.linalg.norm(path[-1] - pose[:2]))
+        if abs(alpha) > 0.7:  # rotate in place before driving off
+            return Action(0.0, float(np.clip(alpha / dt, -cfg.max_angular, cfg.max_angular)))
+        v = min(cfg.max_linear, 1.5 * remaining + 0.05) * math.cos(alpha)
+        distance = max(float(np.hypot(dx, dy)), 1e-6)
+        omega = 2.0 * v * math.sin(alpha) / distance
+        return Action(float(v), float(np.clip(omega, -cfg.max_angular, cfg.max_angular)))
+
+    def _carrot(self, xy: np.ndarray, path: list[np.ndarray]) -> np.ndarray:
+        # progress: drop waypoints we have already passed
+        while len(path) > 1 and np.linalg.norm(path[0] - xy) < self.config.lookahead:
+            path.pop(0)
+        return path[0]
+
+    def _reached(self, world: Any, goal: Goal) -> bool:
+        xy = world.base_pose()[:2]
+        if goal.room_outside is not None and world.room_at(xy) == goal.room_outside:
+            return False
+        if goal.room_inside is not None:
+            return world.room_at(xy) == goal.room_inside
+        if goal.target is not None and goal.target.kind in ("object", "furniture"):
+            return math.dist(tuple(xy), goal.target.xy) <= self.config.success_radius + 0.5 * self._extent(
+                world, goal.target
+            )
+        return bool(np.linalg.norm(xy - goal.xy) < 0.5)
+
+    def _extent(self, world: Any, target: Target) -> float:
+        if target.kind != "furniture":
+            return 0.0
+        size = world.furniture(target.name).size
+        return float(min(size[0], size[1]))

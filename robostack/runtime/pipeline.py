@@ -1,0 +1,63 @@
+"""The Pipeline: run a Plan subtask by subtask on a Robot, with one retry for transient failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from robostack.core import registry
+from robostack.core.errors import ConfigError
+from robostack.core.skill import Skill
+from robostack.core.types import SKILLS, Plan, SkillResult, Subtask
+from robostack.hal.robot import Robot
+
+RETRYABLE = ("grasp_failed", "timeout", "collision")
+
+
+def select_skills(spec: str) -> dict[str, Skill]:
+    """Build skills from ``"classical"`` (every skill) or ``"navigate=learned,pick=classical"``."""
+    chosen: dict[str, str] = {}
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        skill, sep, impl = part.partition("=")
+        if not sep:
+            chosen.update(dict.fromkeys(("navigate", "pick", "place"), part))
+        elif skill not in SKILLS:
+            raise ConfigError(f"--skills: unknown skill {skill!r}; expected one of {', '.join(SKILLS)}")
+        else:
+            chosen[skill] = impl
+    if not chosen:
+        raise ConfigError("--skills: empty skill selection")
+    return {skill: registry.get("skill", f"{skill}/{impl}")() for skill, impl in chosen.items()}
+
+
+@dataclass
+class Pipeline:
+    skills: dict[str, Skill]
+    max_retries: int = 1
+    on_subtask: Callable[[int, Subtask], None] | None = field(default=None, repr=False)
+
+    def run(self, plan: Plan, robot: Robot) -> list[SkillResult]:
+        """Every subtask's result; after a failure that retrying did not fix, the rest are skipped."""
+        results: list[SkillResult] = []
+        for index, subtask in enumerate(plan.subtasks):
+            if results and not results[-1].success:
+                results.append(SkillResult(subtask, False, "skipped", detail="an earlier subtask failed"))
+                continue
+            if self.on_subtask is not None:
+                self.on_subtask(index, subtask)
+            results.append(self._attempt(subtask, robot))
+        return results
+
+    def _attempt(self, subtask: Subtask, robot: Robot) -> SkillResult:
+        skill = self.skills.get(subtask.skill)
+        if skill is None:
+            return SkillResult(subtask, False, "unsupported", detail=f"no {subtask.skill!r} skill loaded")
+        result = skill.run(subtask, robot)
+        for _ in range(self.max_retries):
+            if result.success or result.reason not in RETRYABLE:
+                break
+            retry = skill.run(subtask, robot)
+            retry.steps += result.steps
+            retry.metrics.setdefault("retries", 1.0)
+            result = retry
+        return result
