@@ -1,1 +1,146 @@
-"""CLI commands for SingularTrajectory."""
+"""CLI commands for SingularTrajectory: train, evaluate on ETH-UCY, benchmark inference.
+
+Kept light: torch and the model are imported inside ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+from robostack.core.command import Command
+from robostack.core.errors import RobostackError
+from robostack.core.registry import declare, register
+
+declare("policy", "singular-trajectory", "robostack.policies.singular_trajectory.policy")
+
+SCENE_CHOICES = ("eth", "hotel", "univ", "zara1", "zara2", "all")
+POLICY_BENCHMARKS: dict[str, str] = {
+    "singular-trajectory": "robostack.policies.singular_trajectory.bench:benchmark",
+}
+"""Policy name -> ``module:function`` returning a dict of figures (moves to a shared place later)."""
+
+
+def default_checkpoint_root() -> Path:
+    """Top-level ``policies/singular_trajectory`` of the project this package lives in."""
+    return Path(__file__).resolve().parents[3] / "policies" / "singular_trajectory"
+
+
+def _scenes(choice: str) -> list[str]:
+    from robostack.data.eth_ucy import SCENES
+
+    return list(SCENES) if choice == "all" else [choice]
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+@register("command", "train/singular-trajectory")
+class TrainSingularTrajectory(Command):
+    help = "train SingularTrajectory leave-one-out models on ETH-UCY"
+    example = "robostack train singular-trajectory --scene eth --epochs 40"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--scene", choices=SCENE_CHOICES, default="all", help="held-out scene")
+        parser.add_argument("--data", type=Path, default=None, help="ETH-UCY split directory")
+        parser.add_argument("--out", type=Path, default=None, help="checkpoint root (per-scene folders)")
+        parser.add_argument("--deterministic", action="store_true", help="1 anchor / 1 sample model")
+        parser.add_argument("--epochs", type=_positive, default=256, help="original: 256")
+        parser.add_argument(
+            "--lr-step", type=_positive, default=None, help="StepLR period (default epochs/4)"
+        )
+        parser.add_argument("--batches-per-epoch", type=int, default=0, help="cap per epoch (0 = all)")
+        parser.add_argument("--threads", type=_positive, default=1, help="torch CPU threads")
+        parser.add_argument("--seed", type=int, default=0)
+
+    def run(self, args: argparse.Namespace) -> int:
+        import torch
+
+        from robostack.core.logging import progress
+        from robostack.policies.singular_trajectory.config import TrainConfig
+        from robostack.policies.singular_trajectory.train import train
+
+        torch.set_num_threads(args.threads)
+        root = args.out or default_checkpoint_root()
+        results = []
+        for scene in _scenes(args.scene):
+            cfg = TrainConfig(
+                scene=scene,
+                deterministic=args.deterministic,
+                epochs=args.epochs,
+                lr_step=args.lr_step or max(1, args.epochs // 4),
+                max_batches_per_epoch=args.batches_per_epoch,
+                seed=args.seed,
+            )
+            out = root / scene / "deterministic" if args.deterministic else root / scene
+            with progress() as bar:
+                task = bar.add_task(f"{scene} epochs", total=cfg.epochs, status="")
+
+                def on_epoch(
+                    epoch: int, total: int, row: dict[str, float], task: Any = task, scene: str = scene
+                ) -> None:
+                    status = f"train ADE {row['train_ade']:.3f}"
+                    if "val_fde" in row:
+                        status += f"  val ADE/FDE {row['val_ade']:.3f}/{row['val_fde']:.3f}"
+                    bar.update(task, completed=epoch, status=status)
+                    print(json.dumps({"scene": scene, **row}), flush=True)
+
+                summary = train(cfg, out, args.data, on_epoch=on_epoch)
+            results.append({k: v for k, v in summary.items() if k != "history"})
+            print(json.dumps(results[-1]), flush=True)
+        return 0
+
+
+@register("command", "eval/trajectory")
+class EvalTrajectory(Command):
+    help = "ETH-UCY ADE/FDE (best-of-20, metres) with constant-velocity and deterministic baselines"
+    example = "robostack eval trajectory --scene all --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--scene", choices=SCENE_CHOICES, default="all")
+        parser.add_argument("--data", type=Path, default=None, help="ETH-UCY split directory")
+        parser.add_argument("--checkpoints", type=Path, default=None, help="checkpoint root")
+        parser.add_argument("--threads", type=_positive, default=1)
+        parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    def run(self, args: argparse.Namespace) -> int:
+        import torch
+
+        from robostack.policies.singular_trajectory.evaluate import evaluate_scenes, render_table
+
+        torch.set_num_threads(args.threads)
+        report = evaluate_scenes(
+            _scenes(args.scene), args.checkpoints or default_checkpoint_root(), args.data
+        )
+        print(json.dumps(report, indent=1) if args.json else render_table(report))
+        return 0
+
+
+@register("command", "bench/policy")
+class BenchPolicy(Command):
+    help = "inference speed of a policy on one CPU core"
+    example = "robostack bench policy singular-trajectory --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("policy", choices=sorted(POLICY_BENCHMARKS), metavar="POLICY")
+        parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    def run(self, args: argparse.Namespace) -> int:
+        module, _, function = POLICY_BENCHMARKS[args.policy].partition(":")
+        try:
+            figures = getattr(importlib.import_module(module), function)()
+        except ImportError as err:
+            raise RobostackError(f"benchmark for {args.policy} is not installed ({err})") from None
+        if args.json:
+            print(json.dumps(figures, indent=1))
+        else:
+            for key, value in figures.items():
+                print(f"{key}: {value}")
+        return 0

@@ -1,0 +1,157 @@
+"""ETH-UCY pedestrian trajectories with the Social-GAN leave-one-out splits.
+
+The public files (``<root>/<scene>/{train,val,test}/*.txt``, tab-separated ``frame ped x y`` in
+metres at 2.5 Hz) are read with the Social-GAN loader's semantics so that ADE/FDE figures are
+comparable with the literature:
+
+- frames are indexed by *rank* (sorted unique frame ids), so gaps in the annotation are stepped over;
+- a window is ``obs_len + pred_len`` consecutive ranked frames, starting every ``skip`` frames;
+- a pedestrian is kept only when present in every frame of the window;
+- a window is kept when it holds more than ``min_ped`` such pedestrians (Social-GAN's ``>``, so the
+  default ``min_ped=1`` keeps windows with at least two pedestrians).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from robostack.core.errors import RobostackError
+
+SCENES: tuple[str, ...] = ("eth", "hotel", "univ", "zara1", "zara2")
+SPLITS: tuple[str, ...] = ("train", "val", "test")
+FRAME_PERIOD_S = 0.4
+"""Seconds between two annotated frames (2.5 Hz)."""
+
+
+def default_data_dir() -> Path:
+    """``../shared/data/eth_ucy`` beside the project root, found from this file's location."""
+    project_root = Path(__file__).resolve().parents[2]
+    return (project_root.parent / "shared" / "data" / "eth_ucy").resolve()
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    """The standard protocol: 8 observed + 12 predicted frames, every frame a window start."""
+
+    obs_len: int = 8
+    pred_len: int = 12
+    skip: int = 1
+    min_ped: int = 1
+
+    @property
+    def seq_len(self) -> int:
+        return self.obs_len + self.pred_len
+
+
+@dataclass(frozen=True)
+class TrajectorySet:
+    """All windows of one split, agents stacked; ``window`` says which window each agent is in.
+
+    ``obs`` is (N, obs_len, 2) and ``pred`` is (N, pred_len, 2), world metres. Agents of one window
+    are contiguous, so ``starts[w]:starts[w + 1]`` slices window ``w``.
+    """
+
+    obs: NDArray[np.float32]
+    pred: NDArray[np.float32]
+    window: NDArray[np.int64]
+    starts: NDArray[np.int64]
+
+    @property
+    def num_agents(self) -> int:
+        return int(self.obs.shape[0])
+
+    @property
+    def num_windows(self) -> int:
+        return int(self.starts.shape[0] - 1)
+
+    def windows(self) -> Iterator[slice]:
+        for w in range(self.num_windows):
+            yield slice(int(self.starts[w]), int(self.starts[w + 1]))
+
+
+def read_annotations(path: Path) -> NDArray[np.float64]:
+    """Read one ``frame ped x y`` file (tabs or spaces) into an (M, 4) array."""
+    try:
+        data = np.loadtxt(path, dtype=np.float64, ndmin=2)
+    except ValueError as err:
+        raise RobostackError(f"{path}: not a 'frame ped x y' table ({err})") from None
+    if data.size == 0:
+        return np.zeros((0, 4))
+    if data.shape[1] != 4:
+        raise RobostackError(f"{path}: expected 4 columns (frame ped x y), found {data.shape[1]}")
+    if not np.isfinite(data).all():
+        raise RobostackError(f"{path}: contains NaN or infinite values")
+    return data
+
+
+def windows_from_annotations(
+    data: NDArray[np.float64], cfg: WindowConfig = WindowConfig()
+) -> list[NDArray[np.float64]]:
+    """Cut one file's annotations into windows; each is a (peds, seq_len, 2) array of positions."""
+    if len(data) == 0:
+        return []
+    frames = np.unique(data[:, 0])
+    rank = np.searchsorted(frames, data[:, 0])
+    by_frame = [data[rank == r] for r in range(len(frames))]
+    out: list[NDArray[np.float64]] = []
+    for start in range(0, len(frames) - cfg.seq_len + 1, cfg.skip):
+        rows = np.concatenate(by_frame[start : start + cfg.seq_len], axis=0)
+        peds = []
+        for ped in np.unique(rows[:, 1]):
+            track = rows[rows[:, 1] == ped]
+            if len(track) != cfg.seq_len:
+                continue  # not present in every frame of the window (or annotated twice)
+            peds.append(track[np.argsort(track[:, 0]), 2:4])
+        if len(peds) > cfg.min_ped:
+            out.append(np.stack(peds))
+    return out
+
+
+def _split_files(root: Path, scene: str, split: str) -> list[Path]:
+    if scene not in SCENES:
+        raise RobostackError(f"unknown ETH-UCY scene {scene!r}; expected one of {', '.join(SCENES)}")
+    if split not in SPLITS:
+        raise RobostackError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+    folder = root / scene / split
+    if not folder.is_dir():
+        raise RobostackError(
+            f"ETH-UCY data not found at {folder}; pass --data DIR pointing at the Social-GAN splits "
+            "(see datasets/eth_ucy/README.md)"
+        )
+    files = sorted(folder.glob("*.txt"))
+    if not files:
+        raise RobostackError(f"{folder}: no .txt files")
+    return files
+
+
+def load_split(
+    scene: str, split: str, root: str | Path | None = None, cfg: WindowConfig = WindowConfig()
+) -> TrajectorySet:
+    """Load every window of ``scene``'s ``split`` (leave-one-out: test is the held-out scene)."""
+    root = Path(root) if root is not None else default_data_dir()
+    windows: list[NDArray[np.float64]] = []
+    for path in _split_files(root, scene, split):
+        windows.extend(windows_from_annotations(read_annotations(path), cfg))
+    return stack_windows(windows, cfg)
+
+
+def stack_windows(windows: list[NDArray[np.float64]], cfg: WindowConfig = WindowConfig()) -> TrajectorySet:
+    """Stack per-window arrays into one `TrajectorySet`."""
+    if not windows:
+        empty = np.zeros((0, cfg.obs_len, 2), np.float32)
+        return TrajectorySet(
+            empty, np.zeros((0, cfg.pred_len, 2), np.float32), np.zeros(0, np.int64), np.zeros(1, np.int64)
+        )
+    traj = np.concatenate(windows).astype(np.float32)
+    counts = np.array([len(w) for w in windows], np.int64)
+    return TrajectorySet(
+        obs=np.ascontiguousarray(traj[:, : cfg.obs_len]),
+        pred=np.ascontiguousarray(traj[:, cfg.obs_len :]),
+        window=np.repeat(np.arange(len(windows)), counts),
+        starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+    )

@@ -1,0 +1,80 @@
+"""Inference speed: 20 samples for 20 pedestrians on one CPU core.
+
+Uses a trained checkpoint when one is present (the weights do not change the cost), otherwise a
+freshly built model with random spaces, so the benchmark runs on a bare checkout too.
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from robostack.policies.singular_trajectory.config import ModelConfig
+from robostack.policies.singular_trajectory.policy import SingularTrajectory
+
+TARGET_MS = 20.0
+
+
+def _model(checkpoint: Path | None) -> tuple[SingularTrajectory, str]:
+    if checkpoint is not None and (checkpoint / "config.yaml").exists():
+        return SingularTrajectory.from_pretrained(checkpoint), str(checkpoint)
+    model = SingularTrajectory(ModelConfig())
+    with torch.no_grad():
+        model.basis_moving.copy_(torch.linalg.qr(torch.randn(24, 4)).Q)
+        model.basis_static.copy_(model.basis_moving)
+        model.anchors_moving.normal_()
+        model.anchors_static.normal_()
+    return model.eval(), "untrained (same architecture)"
+
+
+def _tracks(pedestrians: int, obs_len: int, seed: int) -> torch.Tensor:
+    """Pedestrians walking at ~1.3 m/s in random directions, 0.4 s per frame."""
+    g = torch.Generator().manual_seed(seed)
+    start = torch.rand(pedestrians, 1, 2, generator=g) * 10
+    heading = torch.rand(pedestrians, 1, generator=g) * 6.283
+    step = 0.52 * torch.stack((torch.cos(heading), torch.sin(heading)), -1)
+    return start + step * torch.arange(obs_len, dtype=torch.float32).view(1, -1, 1)
+
+
+def benchmark(
+    pedestrians: int = 20, repeats: int = 50, warmup: int = 5, checkpoint: Path | None = None
+) -> dict[str, Any]:
+    """Median and p90 milliseconds per call of `SingularTrajectory.predict` with one thread."""
+    if checkpoint is None:
+        from robostack.policies.singular_trajectory.commands import default_checkpoint_root
+
+        checkpoint = default_checkpoint_root() / "eth"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model, source = _model(checkpoint)
+        obs = _tracks(pedestrians, model.config.obs_len, seed=0)
+        for _ in range(warmup):
+            model.predict(obs)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            out = model.predict(obs)
+            times.append((time.perf_counter() - start) * 1000)
+    finally:
+        torch.set_num_threads(threads)
+    median = statistics.median(times)
+    return {
+        "policy": "singular-trajectory",
+        "task": f"{model.config.num_samples} samples x {pedestrians} pedestrians, 12 future steps",
+        "output_shape": list(out.shape),
+        "threads": 1,
+        "ms_median": round(median, 3),
+        "ms_p90": round(sorted(times)[int(0.9 * (len(times) - 1))], 3),
+        "repeats": repeats,
+        "target_ms": TARGET_MS,
+        "meets_target": median <= TARGET_MS,
+        "weights": source,
+        "torch": torch.__version__,
+        "cpu": platform.processor() or platform.machine(),
+    }

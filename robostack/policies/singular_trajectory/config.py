@@ -1,0 +1,70 @@
+"""Configs for SingularTrajectory: the model (saved with the weights) and a training run."""
+
+from __future__ import annotations
+
+from robostack.core.config import StrictModel
+
+STOCHASTIC_STATIC_DIST: dict[str, float] = {
+    "eth": 0.4,
+    "hotel": 0.492,
+    "univ": 0.233,
+    "zara1": 0.309,
+    "zara2": 0.3,
+}
+"""Metres per frame below which an agent counts as static (the original's stochastic configs)."""
+
+DETERMINISTIC_STATIC_DIST: dict[str, float] = {
+    "eth": 0.021,
+    "hotel": 0.014,
+    "univ": 0.0,
+    "zara1": 0.015,
+    "zara2": 0.014,
+}
+"""The same threshold in the original's deterministic (1-sample) configs."""
+
+
+class ModelConfig(StrictModel):
+    """Everything needed to rebuild the network; written to ``config.yaml`` beside the weights."""
+
+    obs_len: int = 8
+    pred_len: int = 12
+    rank: int = 4
+    """k, the dimension of the singular space."""
+    num_samples: int = 20
+    """Anchors = predicted samples: 20 in stochastic mode, 1 in deterministic mode."""
+    static_dist: float = 0.3
+    d_model: int = 256
+    nhead: int = 2
+    ff_dim: int = 256
+    num_layers: int = 2
+    dropout: float = 0.1
+    denoiser_dims: tuple[int, ...] = (512, 256, 128)
+    diffusion_steps: int = 10
+    beta_start: float = 1e-4
+    beta_end: float = 5e-2
+    step_noise: float = 1e-5
+    """The original scales the reverse-step noise down to 1e-5: the refiner is nearly deterministic."""
+    output_scale: float = 0.1
+    """C_pred = C_anchor + output_scale * x_0."""
+    noise_seed: int = 0
+    scene: str = ""
+    """The held-out ETH-UCY scene this model was trained for (informational)."""
+
+
+class TrainConfig(StrictModel):
+    """One leave-one-out training run. Defaults are the original's; the CLI scales them down."""
+
+    scene: str = "eth"
+    deterministic: bool = False
+    epochs: int = 256
+    batch_size: int = 512
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    lr_step: int = 64
+    lr_gamma: float = 0.5
+    clip_grad: float = 10.0
+    seed: int = 0
+    flip_augment: bool = True
+    val_every: int = 1
+    max_batches_per_epoch: int = 0
+    """0 = every batch; otherwise a cap (a scale-down stated in the model card)."""

@@ -1,0 +1,213 @@
+"""SingularTrajectory (Bae, Park, Jeon, CVPR 2024) as a robostack policy.
+
+Pipeline for a batch of agents (world metres):
+
+1. each agent's observation fixes a frame (origin, heading, unit speed for moving agents);
+2. moving and static agents each have their own singular space (SVD of normalised training
+   futures, k=4) and their own prototype anchors (k-means of the training coefficients);
+3. a context encoder sees each agent's observed coefficients, its position in the scene and its
+   anchors, and attends to the other agents of the same scene;
+4. a 10-step diffusion refiner moves all anchors at once: C = C_anchor + 0.1 * x_0;
+5. the coefficients are mapped back to 12 future points and to world metres.
+
+The spaces and anchors are fitted from data by `fit_spaces` and saved with the weights, so the
+saved policy carries its own normalisation. The map-based traversability correction of the
+anchors needs scene images the public Social-GAN files do not include; it is left out (see the
+model card).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from robostack.core.config import dump_config, load_config
+from robostack.core.errors import ConfigError, RobostackError
+from robostack.core.registry import register
+from robostack.policies.singular_trajectory.anchors import kmeans
+from robostack.policies.singular_trajectory.config import ModelConfig
+from robostack.policies.singular_trajectory.network import ContextEncoder, Denoiser, LinearSchedule
+from robostack.policies.singular_trajectory.space import (
+    Frame,
+    fit_basis,
+    flatten,
+    make_frame,
+    project,
+    resample_matrix,
+    speed_per_frame,
+    unflatten,
+)
+
+CONFIG_FILE = "config.yaml"
+WEIGHTS_FILE = "model.safetensors"
+
+
+@dataclass
+class TrajectoryBatch:
+    """Agents of one or more scenes. ``pred`` is absent at inference time."""
+
+    obs: Tensor  # (N, obs_len, 2) world metres
+    scene: Tensor  # (N,) integer scene id; agents interact only within a scene
+    pred: Tensor | None = None  # (N, pred_len, 2)
+
+
+def flip_y(traj: Tensor) -> Tensor:
+    return traj * torch.tensor([1.0, -1.0], dtype=traj.dtype)
+
+
+@register("policy", "singular-trajectory")
+class SingularTrajectory(nn.Module):
+    """Predicts ``num_samples`` futures per agent; ``forward`` returns the best-of-S ADE loss."""
+
+    basis_moving: Tensor
+    basis_static: Tensor
+    anchors_moving: Tensor
+    anchors_static: Tensor
+    obs_resample: Tensor
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        k, s = config.rank, config.num_samples
+        dim_future = 2 * config.pred_len
+        self.register_buffer("basis_moving", torch.zeros(dim_future, k))
+        self.register_buffer("basis_static", torch.zeros(dim_future, k))
+        self.register_buffer("anchors_moving", torch.zeros(s, k))
+        self.register_buffer("anchors_static", torch.zeros(s, k))
+        self.register_buffer(
+            "obs_resample", resample_matrix(config.pred_len, config.obs_len), persistent=False
+        )
+        self.encoder = ContextEncoder(
+            k + 2 + s * k, config.d_model, config.nhead, config.ff_dim, config.num_layers, config.dropout
+        )
+        self.denoiser = Denoiser(s * k, config.denoiser_dims, config.d_model)
+        self.schedule = LinearSchedule(config.diffusion_steps, config.beta_start, config.beta_end)
+
+    # ---- fitting the singular spaces and anchors from training data -------------------------
+
+    @torch.no_grad()
+    def fit_spaces(self, obs: Tensor, pred: Tensor, seed: int = 0) -> dict[str, int]:
+        """Fit both spaces and anchor sets on training tracks (flip-augmented, as the original)."""
+        obs = torch.cat((obs, flip_y(obs)))
+        pred = torch.cat((pred, flip_y(pred)))
+        moving = speed_per_frame(obs) > self.config.static_dist
+        counts = {"moving": int(moving.sum()), "static": int((~moving).sum())}
+        for name, mask, scaled in (("moving", moving, True), ("static", ~moving, False)):
+            if int(mask.sum()) < max(self.config.rank, self.config.num_samples):
+                mask = torch.ones_like(mask)  # too few agents of this kind: share all tracks
+            frame = make_frame(obs[mask], scaled)
+            future = frame.to_local(pred[mask])
+            basis = fit_basis(future, self.config.rank)
+            coeffs = project(flatten(future), basis)
+            getattr(self, f"basis_{name}").copy_(basis)
+            getattr(self, f"anchors_{name}").copy_(kmeans(coeffs, self.config.num_samples, seed=seed))
+        return counts
+
+    # ---- prediction --------------------------------------------------------------------------
+
+    def _coefficients(self, batch: TrajectoryBatch) -> tuple[Tensor, Frame, Tensor, Tensor]:
+        """Per agent: moving mask, frame, observed coefficients, anchors (N, S, k)."""
+        moving = speed_per_frame(batch.obs) > self.config.static_dist
+        frame = make_frame(batch.obs, moving)
+        obs_local = flatten(frame.to_local(batch.obs))
+        c_obs = torch.where(
+            moving.unsqueeze(1),
+            project(obs_local, self.obs_resample @ self.basis_moving),
+            project(obs_local, self.obs_resample @ self.basis_static),
+        )
+        anchors = torch.where(moving.view(-1, 1, 1), self.anchors_moving, self.anchors_static)
+        return moving, frame, c_obs, anchors
+
+    def _scene_offsets(self, origin: Tensor, scene: Tensor) -> Tensor:
+        """Each agent's last position relative to the mean of its scene."""
+        ids, inverse = torch.unique(scene, return_inverse=True)
+        sums = torch.zeros(len(ids), 2, dtype=origin.dtype).index_add_(0, inverse, origin)
+        counts = torch.bincount(inverse, minlength=len(ids)).unsqueeze(1).to(origin.dtype)
+        return origin - (sums / counts)[inverse]
+
+    def sample(self, batch: TrajectoryBatch) -> Tensor:
+        """Futures (N, S, pred_len, 2) in world metres."""
+        cfg = self.config
+        moving, frame, c_obs, anchors = self._coefficients(batch)
+        n, s, k = anchors.shape
+        feats = torch.cat((c_obs, self._scene_offsets(frame.origin, batch.scene), anchors.reshape(n, -1)), -1)
+        ctx = self.encoder(feats, batch.scene)
+        generator = torch.Generator().manual_seed(cfg.noise_seed)
+        x = torch.randn(n, s * k, generator=generator)
+        projected = self.denoiser.project_context(ctx)
+        for t in reversed(range(self.schedule.steps)):
+            eps = self.denoiser(x, self.schedule.betas[t], projected)
+            noise = torch.randn(n, s * k, generator=generator) * cfg.step_noise
+            x = self.schedule.reverse_step(x, eps, t, noise)
+        coeffs = anchors + cfg.output_scale * x.view(n, s, k)
+        local = torch.where(
+            moving.view(-1, 1, 1),
+            coeffs @ self.basis_moving.T,
+            coeffs @ self.basis_static.T,
+        )
+        return frame.to_world(unflatten(local))
+
+    def forward(self, batch: TrajectoryBatch) -> tuple[Tensor, dict[str, float]]:
+        """Best-of-S ADE in metres (the original's training loss) and minADE/minFDE for logging."""
+        if batch.pred is None:
+            raise RobostackError("forward() needs ground-truth futures (batch.pred)")
+        samples = self.sample(batch)
+        err = (samples - batch.pred.unsqueeze(1)).norm(dim=-1)  # (N, S, T)
+        loss = err.mean(-1).min(1).values.mean()
+        fde = err[..., -1].min(1).values.mean()
+        return loss, {"ade": float(loss.detach()), "fde": float(fde.detach())}
+
+    @torch.no_grad()
+    def predict(self, obs: Tensor, scene: Tensor | None = None) -> Tensor:
+        """Inference helper: observed tracks (N, obs_len, 2) -> futures (N, S, pred_len, 2)."""
+        if obs.dim() != 3 or obs.shape[1:] != (self.config.obs_len, 2):
+            raise RobostackError(f"expected observations of shape (N, {self.config.obs_len}, 2)")
+        if not torch.isfinite(obs).all():
+            raise RobostackError("observations contain NaN or infinite values")
+        scene = torch.zeros(obs.shape[0], dtype=torch.long) if scene is None else scene
+        return self.sample(TrajectoryBatch(obs=obs.float(), scene=scene))
+
+    def reset(self) -> None:
+        """Stateless between calls: nothing to reset."""
+
+    # ---- checkpoints -------------------------------------------------------------------------
+
+    def save_pretrained(self, directory: str | Path) -> None:
+        """Write ``config.yaml`` and ``model.safetensors`` (spaces and anchors included)."""
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {name: t.detach().contiguous() for name, t in self.state_dict().items()}
+        tmp = directory / (WEIGHTS_FILE + ".tmp")
+        save_file(state, str(tmp), metadata={"format": "pt", "policy": "singular-trajectory"})
+        dump_config(self.config, directory / CONFIG_FILE)
+        tmp.replace(directory / WEIGHTS_FILE)
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path) -> SingularTrajectory:
+        """Rebuild from a directory written by `save_pretrained`; bad files give one clear error."""
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise RobostackError(f"{directory}: no such checkpoint directory")
+        config = load_config(ModelConfig, directory / CONFIG_FILE)
+        model = cls(config)
+        try:
+            state = load_file(str(directory / WEIGHTS_FILE))
+        except FileNotFoundError:
+            raise RobostackError(f"{directory / WEIGHTS_FILE}: no such file") from None
+        except (SafetensorError, OSError) as err:
+            raise RobostackError(f"{directory / WEIGHTS_FILE}: corrupt checkpoint ({err})") from None
+        try:
+            model.load_state_dict(state, strict=True)
+        except RuntimeError as err:
+            first = str(err).splitlines()[0] if str(err) else "mismatch"
+            raise ConfigError(f"{directory}: weights do not match config.yaml ({first})") from None
+        model.eval()
+        return model
