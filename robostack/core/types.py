@@ -173,10 +173,10 @@ class SkillResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "subtask": self.subtask.to_json(),
-            "success": self.success,
+            "success": bool(self.success),
             "reason": self.reason,
-            "steps": self.steps,
-            "metrics": self.metrics,
+            "steps": int(self.steps),
+            "metrics": {k: float(v) for k, v in self.metrics.items()},
             "detail": self.detail,
         }
 
@@ -206,7 +206,7 @@ class EpisodeResult:
             "success": self.success,
             "plan": self.plan.to_json(),
             "subtasks": [r.to_json() for r in self.subtasks],
-            "metrics": self.metrics,
+            "metrics": {k: float(v) for k, v in self.metrics.items()},
             "trajectory": [list(p) for p in self.trajectory],
             "versions": self.versions,
         }

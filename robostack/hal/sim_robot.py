@@ -56,7 +56,10 @@ class SimRobot:
         return mobile_manipulator_action_spec(lim.max_linear, lim.max_angular)
 
     def _config(self) -> Any:
-        return self._world_config if self._world_config is not None else self._world_cls.default_config()
+        if self._world_config is None:
+            # a world builds nothing heavy before reset(), so its default config is cheap to read
+            self._world_config = self.env.unwrapped.config if self.env else self._world_cls().config
+        return self._world_config
 
     # -- lifecycle ----------------------------------------------------------------------------
     @property

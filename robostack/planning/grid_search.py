@@ -72,7 +72,11 @@ def line_of_sight(free: np.ndarray, a: Cell, b: Cell) -> bool:
 
 
 def shorten(free: np.ndarray, path: list[Cell]) -> list[Cell]:
-    """Drop waypoints that can be skipped in a straight line (greedy string pulling)."""
+    """Drop waypoints that can be skipped in a straight line over ``free`` (greedy string pulling).
+
+    Pass a stricter mask than the planning one (cells with some clearance) to keep shortcuts off
+    the walls; path steps that are not in it are kept as they are.
+    """
     if len(path) <= 2:
         return list(path)
     out = [path[0]]

@@ -19,7 +19,7 @@ from robostack.policies.baselines.targets import resolve_target
 
 @dataclass(frozen=True)
 class ManipulateConfig:
-    approach_height: float = 0.15
+    approach_height: float = 0.08
     """Pre-grasp / pre-place height above the contact point, m."""
     ik_tolerance: float = 0.02
     """Largest accepted IK position error, m."""
@@ -33,7 +33,8 @@ class ManipulateConfig:
 
 
 def top_down_quaternion(yaw: float) -> np.ndarray:
-    """Gripper pointing straight down, turned ``yaw`` about the world z axis (xyzw).
+    """Gripper pointing straight down, turned ``yaw`` about the world z axis (xyzw); the fingers
+    then close along the horizontal direction ``yaw + pi/2``.
 
     That is Rz(yaw)·Rx(pi): roll by pi flips the approach axis to -z.
     """
@@ -76,8 +77,10 @@ class ClassicalPick(_ArmSkill):
         target = resolve_target(subtask.target, world, world.base_pose()[:2])
         if target is None or target.kind != "object":
             return SkillResult(subtask, False, "not_found", detail=f"no object {subtask.target!r} here")
+        if world.holding == target.name:
+            return SkillResult(subtask, True, detail=f"already holding {target.name}")
         if world.holding is not None:
-            return SkillResult(subtask, False, "grasp_failed", detail=f"already holding {world.holding}")
+            return SkillResult(subtask, False, "grasp_failed", detail=f"the hand holds {world.holding}")
         start = world.object_position(target.name)
         quat = top_down_quaternion(self._grasp_yaw(world, target.name))
         above = start + np.array([0.0, 0.0, self.config.approach_height])
@@ -88,9 +91,9 @@ class ClassicalPick(_ArmSkill):
         steps += sum(self._move(robot, world, q) for q in plan)
         steps += self._gripper(robot, closed=True)
         steps += self._move(robot, world, plan[0])
-        steps += self._move(robot, world, world.ARM_HOME)
         lifted = world.object_position(target.name)[2] - start[2]
-        success = world.holding == target.name and lifted >= self.config.lift_check
+        success = bool(world.holding == target.name and lifted >= self.config.lift_check)
+        steps += self._move(robot, world, world.ARM_HOME)  # carry it tucked in
         return SkillResult(
             subtask,
             success,
@@ -101,10 +104,15 @@ class ClassicalPick(_ArmSkill):
         )
 
     def _grasp_yaw(self, world: Any, name: str) -> float:
-        """Close the fingers across the object's narrower side, seen from the base."""
+        """Close the fingers across the object's narrower side, choosing of the two equivalent hand
+        yaws the one nearer the base's heading (less wrist twist)."""
         spec = next(o for o in world.layout.objects if o.name == name)
+        closing = spec.yaw if spec.size[0] <= spec.size[1] else spec.yaw + math.pi / 2
+        if spec.shape != "box":
+            closing = float(world.base_pose()[2]) + math.pi / 2
+        yaw = closing - math.pi / 2
         base_yaw = float(world.base_pose()[2])
-        return base_yaw + (math.pi / 2 if spec.size[0] > spec.size[1] else 0.0)
+        return min((yaw, yaw + math.pi), key=lambda y: abs(math.remainder(y - base_yaw, 2 * math.pi)))
 
 
 @register("skill", "place/classical")
@@ -134,7 +142,7 @@ class ClassicalPlace(_ArmSkill):
         steps += self._gripper(robot, closed=False)
         steps += self._move(robot, world, plan[0])
         steps += self._move(robot, world, world.ARM_HOME)
-        success = self._rests_on(world, held, furniture)
+        success = bool(self._rests_on(world, held, furniture))
         return SkillResult(
             subtask,
             success,

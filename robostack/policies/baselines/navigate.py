@@ -24,11 +24,13 @@ from robostack.policies.baselines.targets import Target, is_door_phrase, resolve
 class NavigateConfig:
     max_linear: float = 0.6
     max_angular: float = 1.5
-    lookahead: float = 0.4
+    lookahead: float = 0.3
     """Pure-pursuit carrot distance, m."""
     goal_tolerance: float = 0.12
-    standoff: tuple[float, float] = (0.55, 0.75)
-    """Base-centre distance band around an object or furniture edge to stop in, m."""
+    max_standoff: float = 2.0
+    """Farthest a go_to may stop from an object or furniture centre when nothing nearer is free, m."""
+    close_in_distance: float = 0.45
+    """How near the base centre may creep to an object or furniture centre after a go_to, m."""
     success_radius: float = 1.0
     """Navigation success: stopping within this distance of an object or furniture target."""
     step_budget: int = 900
@@ -96,28 +98,21 @@ class ClassicalNavigate:
         return self._standoff(world, pose, target)
 
     def _standoff(self, world: Any, pose: np.ndarray, target: Target) -> Goal | None:
-        """A free base position facing the target, within arm's reach, closest by path."""
+        """The reachable free base position nearest the target (so the arm can reach it), facing it;
+        among equally near ones, the one closest by path."""
         nav = world.nav_map
         centre = np.array(target.xy)
-        extent = 0.0
-        if target.kind == "furniture":
-            size = world.furniture(target.name).size
-            extent = 0.5 * min(size[0], size[1])
-        lo, hi = self.config.standoff
-        field = world.nav_map.distance_field(tuple(pose[:2]))
-        best: tuple[float, np.ndarray] | None = None
-        for radius in np.arange(lo + extent, hi + extent + 1e-6, nav.resolution):
-            for theta in np.linspace(-math.pi, math.pi, 72, endpoint=False):
-                xy = centre + radius * np.array([math.cos(theta), math.sin(theta)])
-                if not nav.is_free(xy):
-                    continue
-                d = float(field[nav.world_to_cell(xy)])
-                if math.isfinite(d) and (best is None or d < best[0]):
-                    best = (d, xy)
-        if best is None:
+        field = nav.distance_field(tuple(pose[:2]))
+        rows, cols = np.nonzero(np.isfinite(field) & ~nav.grid)
+        if rows.size == 0:
             return None
-        xy = best[1]
-        return Goal(xy, math.atan2(centre[1] - xy[1], centre[0] - xy[0]), target)
+        xy = np.stack([nav.cell_to_world(r, c) for r, c in zip(rows, cols, strict=True)])
+        near = np.linalg.norm(xy - centre, axis=1)
+        best = int(np.argmin(near + 0.02 * field[rows, cols]))
+        if near[best] > self.config.max_standoff:
+            return None
+        spot = xy[best]
+        return Goal(spot, math.atan2(centre[1] - spot[1], centre[0] - spot[0]), target)
 
     def _room_interior(self, world: Any, room_name: str) -> np.ndarray:
         """The free point of a room farthest from obstacles, ties broken towards its centre."""
@@ -140,7 +135,8 @@ class ClassicalNavigate:
     def _beyond_door(self, world: Any, door: Any, away_from: np.ndarray) -> np.ndarray:
         """A free point 0.8 m past the doorway, on the side away from ``away_from``."""
         centre = np.array(door.center, dtype=float)
-        normal = np.array([1.0, 0.0]) if door.axis == "x" else np.array([0.0, 1.0])
+        # a wall along x is crossed by driving along y
+        normal = np.array([0.0, 1.0]) if door.wall_axis == "x" else np.array([1.0, 0.0])
         if np.dot(centre - away_from, normal) < 0:
             normal = -normal
         xy = centre + 0.8 * normal
@@ -197,6 +193,20 @@ class ClassicalNavigate:
             robot.send(Action(0.0, omega))
         return budget
 
+    def _close_in(self, robot: Any, world: Any, target_xy: np.ndarray) -> int:
+        """Creep straight at the target while the base's true footprint stays clear: the nav map
+        keeps a circle's clearance, but a box facing the furniture can stand nearer (arm reach)."""
+        speed, dt = 0.2, robot.control_dt
+        for step in range(40):
+            x, y, yaw = world.base_pose()
+            if math.dist((x, y), tuple(target_xy)) <= self.config.close_in_distance:
+                return step
+            ahead = speed * dt + 0.02  # keep a 2 cm gap
+            if world.pose_collides(x + ahead * math.cos(yaw), y + ahead * math.sin(yaw), yaw):
+                return step
+            robot.send(Action(speed, 0.0))
+        return 40
+
     def plan_path(self, world: Any, start_xy: np.ndarray, goal_xy: np.ndarray) -> list[np.ndarray] | None:
         """A* waypoints (world frame) from start to goal, kept off the walls, then shortened."""
         nav = world.nav_map
@@ -205,20 +215,22 @@ class ClassicalNavigate:
         goal = nearest_free(free, nav.world_to_cell(goal_xy))
         if start is None or goal is None:
             return None
-        cells = astar(free, start, goal, cost=self._wall_cost(world))
+        clearance = self._clearance(world)
+        margin = self.config.wall_margin
+        cells = astar(free, start, goal, cost=np.clip((margin - clearance) / margin, 0.0, 1.0) * 4.0)
         if cells is None:
             return None
-        return [nav.cell_to_world(*c) for c in shorten(free, cells)]
+        roomy = clearance >= 0.5 * margin  # shortcuts only where they keep off the walls
+        return [nav.cell_to_world(*c) for c in shorten(roomy, cells)]
 
-    def _wall_cost(self, world: Any) -> np.ndarray:
+    def _clearance(self, world: Any) -> np.ndarray:
+        """Metres from each cell of the nav map to its nearest blocked cell (cached per map)."""
         nav = world.nav_map
-        key = id(nav)
-        if getattr(self, "_cost_key", None) != key:
-            clearance = cv2.distanceTransform((~nav.grid).astype(np.uint8), cv2.DIST_L2, 5) * nav.resolution
-            margin = self.config.wall_margin
-            self._cost = np.clip((margin - clearance) / margin, 0.0, 1.0) * 4.0
-            self._cost_key = key
-        return self._cost
+        if getattr(self, "_clearance_of", None) is not nav:
+            free = (~nav.grid).astype(np.uint8)
+            self._clearance_map = cv2.distanceTransform(free, cv2.DIST_L2, 5) * nav.resolution
+            self._clearance_of = nav
+        return self._clearance_map
 
     def _drive(self, subtask: Subtask, robot: Any, world: Any, goal: Goal) -> SkillResult:
         cfg = self.config
@@ -247,6 +259,8 @@ class ClassicalNavigate:
                 break
         if reason == "" and goal.yaw is not None:
             steps += self._face(robot, world, goal.yaw, cfg.step_budget - steps)
+            if goal.target is not None:
+                steps += self._close_in(robot, world, np.array(goal.target.xy))
         robot.stop()
         success = reason == "" and self._reached(world, goal)
         if reason == "" and not success:
