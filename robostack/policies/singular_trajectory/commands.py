@@ -16,6 +16,7 @@ from robostack.core.errors import RobostackError
 from robostack.core.registry import declare, register
 
 declare("policy", "singular-trajectory", "robostack.policies.singular_trajectory.policy")
+declare("world", "crowd", "robostack.sim.crowd.env")
 
 SCENE_CHOICES = ("eth", "hotel", "univ", "zara1", "zara2", "all")
 POLICY_BENCHMARKS: dict[str, str] = {
@@ -143,4 +144,61 @@ class BenchPolicy(Command):
         else:
             for key, value in figures.items():
                 print(f"{key}: {value}")
+        return 0
+
+
+@register("command", "eval/social-nav")
+class EvalSocialNav(Command):
+    help = (
+        "crowd crossing (robostack/Crowd-v0): social MPC vs the same planner with people as static obstacles"
+    )
+    example = "robostack eval social-nav --episodes 50 --seed 0 --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--episodes", type=_positive, default=50)
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--scene", choices=SCENE_CHOICES[:-1], default="zara1", help="replayed test scene"
+        )
+        parser.add_argument("--data", type=Path, default=None, help="ETH-UCY split directory")
+        parser.add_argument("--checkpoints", type=Path, default=None, help="checkpoint root")
+        parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    def run(self, args: argparse.Namespace) -> int:
+        import torch
+
+        from robostack.core.logging import progress
+        from robostack.policies.singular_trajectory.policy import SingularTrajectory
+        from robostack.policies.singular_trajectory.social import MODES, SocialPlanner, run_episode, summarise
+        from robostack.sim.crowd.env import CrowdConfig, CrowdEnv
+
+        torch.set_num_threads(1)
+        root = args.checkpoints or default_checkpoint_root()
+        predictor = SingularTrajectory.from_pretrained(root / args.scene)
+        data = str(args.data) if args.data else None
+        env = CrowdEnv(CrowdConfig(scene=args.scene, data_dir=data))
+        seeds = [args.seed + i for i in range(args.episodes)]
+        results: dict[str, dict[str, float]] = {}
+        with progress() as bar:
+            for mode in MODES:
+                planner = SocialPlanner(mode, predictor)
+                task = bar.add_task(mode, total=len(seeds), status="")
+                outcomes = []
+                for seed in seeds:
+                    outcomes.append(run_episode(env, planner, seed))
+                    bar.update(task, advance=1)
+                results[mode] = summarise(outcomes)
+        report = {
+            **results["social"],
+            "scene": args.scene,
+            "episodes": args.episodes,
+            "seed": args.seed,
+            "predictor": str(root / args.scene),
+            "modes": results,
+        }
+        if args.json:
+            print(json.dumps(report, indent=1))
+        else:
+            for name, figures in results.items():
+                print(f"{name:18} " + "  ".join(f"{k} {v}" for k, v in figures.items()))
         return 0
