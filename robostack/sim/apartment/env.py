@@ -1,0 +1,218 @@
+"""`robostack/Apartment-v0`: the apartment world as a gymnasium environment.
+
+Action ``[v, omega, q1..q7, gripper]`` (float32): base forward speed (m/s) and yaw rate (rad/s), absolute
+arm joint targets (rad; joints move toward them at ``arm_joint_speed``), and a gripper command in [0, 1]
+whose upward crossing of 0.5 closes the hand and downward crossing opens it.
+
+Observation: head RGB-D (``rgb`` HxWx3 uint8, ``depth`` HxWx1 float32 metres), ``wrist_rgb``,
+``odometry`` ``[x, y, yaw, v, omega]`` (world frame = odometry frame; the base is not noisy) and
+``joints`` (7 arm + 2 finger positions).
+
+The reward is always 0 and episodes never terminate here: tasks and success tests live in the pipeline.
+Same seed => same apartment, same start, same observations, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from numpy.typing import NDArray
+
+from robostack.core.registry import register
+from robostack.sim.apartment import robot as rb
+from robostack.sim.apartment.config import ApartmentConfig
+from robostack.sim.apartment.layout import ApartmentLayout, generate_layout, sample_start
+from robostack.sim.apartment.world import ApartmentWorld
+
+__all__ = ["ApartmentConfig", "ApartmentEnv"]
+
+Obs = dict[str, NDArray[Any]]
+
+
+@register("world", "apartment")
+class ApartmentEnv(gym.Env[Obs, NDArray[np.float32]]):
+    """A mobile manipulator in a procedurally generated apartment (see the module docstring)."""
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
+
+    def __init__(self, config: ApartmentConfig | None = None, render_mode: str | None = None) -> None:
+        self.config = config or ApartmentConfig()
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
+        self.render_mode = render_mode
+        self.metadata = {"render_modes": ["rgb_array"], "render_fps": round(1.0 / self.config.control_dt)}
+        lo, hi = self._joint_limits()
+        c = self.config
+        self.action_space = spaces.Box(
+            low=np.array([-c.max_linear, -c.max_angular, *lo, 0.0], dtype=np.float32),
+            high=np.array([c.max_linear, c.max_angular, *hi, 1.0], dtype=np.float32),
+            dtype=np.float32,
+        )
+        n, m = c.image_size, c.wrist_image_size
+        joint_lo = np.array([*lo, 0.0, 0.0], dtype=np.float32)
+        joint_hi = np.array([*hi, rb.FINGER_MAX, rb.FINGER_MAX], dtype=np.float32)
+        self.observation_space = spaces.Dict(
+            {
+                "rgb": spaces.Box(0, 255, (n, n, 3), np.uint8),
+                "depth": spaces.Box(0.0, c.far, (n, n, 1), np.float32),
+                "wrist_rgb": spaces.Box(0, 255, (m, m, 3), np.uint8),
+                "odometry": spaces.Box(-np.inf, np.inf, (5,), np.float32),
+                "joints": spaces.Box(joint_lo, joint_hi, (9,), np.float32),
+            }
+        )
+        self._world: ApartmentWorld | None = None
+        self._layout: ApartmentLayout | None = None
+        self._velocity = np.zeros(2)
+        self._gripper_cmd = 0.0
+        self._steps = 0
+        self._wrist = np.zeros((m, m, 3), dtype=np.uint8)
+        self._rgb = np.zeros((n, n, 3), dtype=np.uint8)
+        self._depth = np.full((n, n), c.far, dtype=np.float32)
+
+    @staticmethod
+    def _joint_limits() -> tuple[list[float], list[float]]:
+        """Panda joint limits from its URDF (no pybullet client needed)."""
+        import xml.etree.ElementTree as ET
+
+        root = ET.parse(rb._panda_path()).getroot()
+        limits = {}
+        for joint in root.findall("joint"):
+            limit = joint.find("limit")
+            if limit is not None:
+                limits[joint.get("name")] = (float(limit.get("lower", 0)), float(limit.get("upper", 0)))
+        return [limits[n][0] for n in rb.ARM_JOINTS], [limits[n][1] for n in rb.ARM_JOINTS]
+
+    @property
+    def world(self) -> ApartmentWorld:
+        """The live `ApartmentWorld` (created by the first `reset`)."""
+        if self._world is None:
+            raise RuntimeError("call reset() before using the world")
+        return self._world
+
+    # --- gymnasium API --------------------------------------------------------------------------
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Obs, dict[str, Any]]:
+        """The seed picks the apartment and the start; ``options={"layout_seed": k}`` pins the apartment
+        (the start then comes from ``seed``)."""
+        super().reset(seed=seed)
+        options = options or {}
+        layout_seed = options.get("layout_seed", self.config.layout_seed)
+        episode_seed = seed if seed is not None else int(self.np_random.integers(2**31 - 1))
+        if layout_seed is None:
+            layout_seed = episode_seed
+        layout_seed = int(layout_seed)
+        if self._layout is None or self._layout.seed != layout_seed:
+            self._layout = generate_layout(layout_seed)
+            self._close_world()
+        if self._world is not None and self._world.physics_dirty:
+            self._close_world()  # physics leaves contact caches behind; rebuild for bit-exact replays
+        if self._world is None:
+            self._world = ApartmentWorld(self._layout, self.config)
+        if episode_seed == layout_seed:
+            start = self._layout.robot_start
+        else:
+            start = sample_start(self._layout, np.random.default_rng(episode_seed))
+        self._world.reset_episode(start)
+        self._velocity = np.zeros(2)
+        self._gripper_cmd = 0.0
+        self._steps = 0
+        self._render_cameras(force_wrist=True)
+        return self._observation(), self._info(collision=False)
+
+    def step(self, action: NDArray[np.float32]) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+        world = self.world
+        a = np.clip(
+            np.asarray(action, dtype=np.float64).reshape(10), self.action_space.low, self.action_space.high
+        )
+        if not np.all(np.isfinite(a)):
+            raise ValueError("action holds NaN or infinite values")
+        collision = self._drive(world, float(a[0]), float(a[1]))
+        dq = np.clip(a[2:9] - world.arm_joint_positions(), -self._max_dq, self._max_dq)
+        world.set_arm_joints(world.arm_joint_positions() + dq)
+        self._gripper(world, float(a[9]))
+        self._steps += 1
+        self._render_cameras()
+        return self._observation(), 0.0, False, False, self._info(collision=collision)
+
+    def render(self) -> NDArray[np.uint8] | None:
+        """The head camera's RGB (``render_mode="rgb_array"``)."""
+        if self.render_mode is None:
+            return None
+        return self._rgb.copy()
+
+    def close(self) -> None:
+        self._close_world()
+        super().close()
+
+    # --- pieces ---------------------------------------------------------------------------------
+
+    @property
+    def _max_dq(self) -> float:
+        return self.config.arm_joint_speed * self.config.control_dt
+
+    def _drive(self, world: ApartmentWorld, v: float, w: float) -> bool:
+        """Integrate the unicycle model exactly over one step; reject the move if it would collide."""
+        dt = self.config.control_dt
+        x, y, yaw = world.base_pose()
+        if abs(w) > 1e-9:
+            nx = x + v / w * (math.sin(yaw + w * dt) - math.sin(yaw))
+            ny = y - v / w * (math.cos(yaw + w * dt) - math.cos(yaw))
+        else:
+            nx, ny = x + v * dt * math.cos(yaw), y + v * dt * math.sin(yaw)
+        nyaw = yaw + w * dt
+        if (v != 0.0 or w != 0.0) and world.pose_collides(nx, ny, nyaw):
+            self._velocity = np.zeros(2)
+            return True
+        world.set_base_pose(nx, ny, nyaw)
+        self._velocity = np.array([v, w])
+        return False
+
+    def _gripper(self, world: ApartmentWorld, command: float) -> None:
+        if command > 0.5 >= self._gripper_cmd:
+            world.close_gripper()
+        elif command <= 0.5 < self._gripper_cmd:
+            world.open_gripper()
+        self._gripper_cmd = command
+
+    def _render_cameras(self, force_wrist: bool = False) -> None:
+        c = self.config
+        if not c.render_cameras:
+            return
+        world = self.world
+        self._rgb, self._depth = world.render_head()
+        if c.render_wrist and (force_wrist or self._steps % c.wrist_every == 0):
+            self._wrist = world.render_wrist()
+
+    def _observation(self) -> Obs:
+        world = self.world
+        pose = world.base_pose()
+        return {
+            "rgb": self._rgb.copy(),
+            "depth": self._depth[:, :, None].copy(),
+            "wrist_rgb": self._wrist.copy(),
+            "odometry": np.array([*pose, *self._velocity], dtype=np.float32),
+            "joints": np.concatenate([world.arm_joint_positions(), world.finger_positions()]).astype(
+                np.float32
+            ),
+        }
+
+    def _info(self, collision: bool) -> dict[str, Any]:
+        return {
+            "collision": collision,
+            "holding": self.world.holding,
+            "sim_time": self._steps * self.config.control_dt,
+            "layout_seed": self._layout.seed if self._layout is not None else None,
+        }
+
+    def _close_world(self) -> None:
+        if self._world is not None:
+            self._world.close()
+            self._world = None

@@ -1,0 +1,116 @@
+"""robostack/Apartment-v0: gymnasium contract, determinism and collision handling."""
+
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import robostack.sim  # noqa: F401  (registers the gymnasium ids)
+from robostack.core import registry
+from robostack.sim.apartment.env import ApartmentConfig, ApartmentEnv
+
+SMALL = ApartmentConfig(image_size=64, wrist_image_size=32)
+
+
+def test_check_env_passes():
+    env = ApartmentEnv(render_mode="rgb_array")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # advice about unnormalised boxes, not failures
+        check_env(env)
+    env.close()
+
+
+def test_registered_in_gymnasium_and_registry():
+    env = gym.make("robostack/Apartment-v0", config=SMALL)
+    obs, info = env.reset(seed=3)
+    assert obs["rgb"].shape == (64, 64, 3) and obs["depth"].shape == (64, 64, 1)
+    assert obs["wrist_rgb"].shape == (32, 32, 3)
+    assert env.observation_space.contains(obs)
+    assert info == {"collision": False, "holding": None, "sim_time": 0.0, "layout_seed": 3}
+    assert env.spec is not None and env.spec.max_episode_steps == 2000
+    env.close()
+    assert registry.get("world", "apartment") is ApartmentEnv
+
+
+def _rollout(seed: int, steps: int) -> list[dict[str, np.ndarray]]:
+    env = ApartmentEnv(SMALL)
+    obs, _ = env.reset(seed=seed)
+    env.action_space.seed(seed)
+    out = [obs]
+    for _ in range(steps):
+        action = env.action_space.sample()
+        action[9] = 0.0
+        obs, reward, terminated, truncated, info = env.step(action)
+        assert reward == 0.0 and not terminated and not truncated
+        out.append(obs)
+    env.close()
+    return out
+
+
+def test_same_seed_same_observations_bit_for_bit():
+    a, b = _rollout(11, 20), _rollout(11, 20)
+    for oa, ob in zip(a, b, strict=True):
+        for key in oa:
+            assert np.array_equal(oa[key], ob[key]), key
+    assert not np.array_equal(a[0]["rgb"], a[-1]["rgb"])  # the robot did move
+
+
+def test_layout_seed_option_pins_the_apartment():
+    env = ApartmentEnv(SMALL)
+    env.reset(seed=1, options={"layout_seed": 7})
+    layout_a, start_a = env.world.layout, env.world.base_pose()
+    env.reset(seed=2, options={"layout_seed": 7})
+    assert env.world.layout == layout_a
+    assert not np.allclose(env.world.base_pose(), start_a)
+    env.reset(seed=7)
+    assert np.allclose(env.world.base_pose(), env.world.layout.robot_start)
+    env.close()
+
+
+def test_driving_into_a_wall_is_rejected():
+    env = ApartmentEnv(SMALL)
+    env.reset(seed=7)
+    world = env.world
+    room = world.layout.room("kitchen")
+    x0, y0, x1, y1 = room.interior()
+    # Face the kitchen's west wall from 0.6 m away, clear of furniture if possible.
+    for y in np.linspace(y0 + 0.5, y1 - 0.5, 15):
+        if not world.pose_collides(x0 + 0.6, y, np.pi):
+            break
+    world.set_base_pose(x0 + 0.6, y, np.pi)
+    action = np.zeros(10, dtype=np.float32)
+    action[2:9] = world.ARM_HOME
+    action[0] = env.config.max_linear
+    collided = None
+    for i in range(20):
+        before = world.base_pose()
+        obs, _, _, _, info = env.step(action)
+        if info["collision"]:
+            collided = i
+            assert np.array_equal(world.base_pose(), before)
+            assert obs["odometry"][3] == 0.0
+            break
+    assert collided is not None and collided >= 1
+    assert world.base_pose()[0] - x0 >= 0.2 - 1e-6  # the base's half width never enters the wall
+    env.close()
+
+
+def test_arm_moves_at_the_joint_speed_limit():
+    env = ApartmentEnv(SMALL)
+    env.reset(seed=7)
+    action = np.zeros(10, dtype=np.float32)
+    action[2:9] = env.world.ARM_READY
+    before = env.world.arm_joint_positions()
+    obs, *_ = env.step(action)
+    step = np.abs(obs["joints"][:7] - before)
+    assert step.max() == pytest.approx(env.config.arm_joint_speed * env.config.control_dt, rel=1e-5)
+    env.close()
+
+
+def test_no_render_config_skips_cameras():
+    env = ApartmentEnv(ApartmentConfig(image_size=32, wrist_image_size=16, render_cameras=False))
+    obs, _ = env.reset(seed=0)
+    assert not obs["rgb"].any()
+    env.close()

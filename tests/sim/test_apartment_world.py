@@ -1,0 +1,105 @@
+"""The pybullet apartment: kinematics, the geometric gripper, cameras and the privileged map."""
+
+import math
+
+import numpy as np
+import pytest
+
+from robostack.sim.apartment.config import ApartmentConfig
+from robostack.sim.apartment.layout import generate_layout
+from robostack.sim.apartment.world import ApartmentWorld, top_down_orientation
+
+
+@pytest.fixture(scope="module")
+def world():
+    w = ApartmentWorld(generate_layout(7), ApartmentConfig(image_size=64, wrist_image_size=32))
+    yield w
+    w.close()
+
+
+def _face(world: ApartmentWorld, target: np.ndarray) -> None:
+    """Drive-free placement: the nearest reachable pose ~0.55 m from ``target``, facing it."""
+    best = None
+    for r in np.linspace(0.45, 0.7, 6):
+        for a in np.linspace(-math.pi, math.pi, 48, endpoint=False):
+            x, y = target[0] + r * math.cos(a), target[1] + r * math.sin(a)
+            yaw = math.atan2(target[1] - y, target[0] - x)
+            if world.nav_map.is_free((x, y)) and not world.pose_collides(x, y, yaw):
+                best = (x, y, yaw)
+                break
+        if best:
+            break
+    assert best is not None
+    world.set_base_pose(*best)
+
+
+def test_pick_and_release_the_red_mug(world):
+    world.reset_episode(world.layout.robot_start)
+    mug = world.object_position("red mug")
+    _face(world, mug)
+    yaw = world.base_pose()[2]
+    quat = top_down_orientation(yaw)
+    q = world.inverse_kinematics(mug, quat)
+    pos, _ = world.forward_kinematics(q)
+    assert np.linalg.norm(pos - mug) < 0.01
+    world.set_arm_joints(q)
+    assert world.grasp_candidate() == "red mug"
+    assert world.close_gripper() == "red mug"
+    assert world.holding == "red mug"
+    assert world.finger_positions()[0] == pytest.approx(0.03)
+    world.set_arm_joints(world.inverse_kinematics(mug + np.array([0, 0, 0.1]), quat))
+    assert world.object_position("red mug")[2] > mug[2] + 0.07  # it follows the hand
+    world.set_arm_joints(world.inverse_kinematics(mug + np.array([0, 0, 0.03]), quat))
+    world.open_gripper()
+    assert world.holding is None
+    settled = world.object_position("red mug")
+    assert settled[2] == pytest.approx(mug[2], abs=0.01)  # fell back onto the counter
+    assert np.linalg.norm(settled[:2] - mug[:2]) < 0.05
+
+
+def test_closing_on_nothing(world):
+    world.reset_episode(world.layout.robot_start)
+    world.set_arm_joints(world.ARM_HOME)
+    assert world.close_gripper() is None
+    assert world.holding is None
+    assert np.allclose(world.finger_positions(), 0.0)
+    world.open_gripper()
+    assert np.allclose(world.finger_positions(), 0.04)
+
+
+def test_cameras_and_depth(world):
+    world.reset_episode(world.layout.robot_start)
+    rgb, depth = world.render_head()
+    assert rgb.shape == (64, 64, 3) and rgb.dtype == np.uint8
+    assert depth.shape == (64, 64) and depth.dtype == np.float32
+    assert np.all(depth >= world.config.near) and np.all(depth <= world.config.far)
+    assert depth.min() < 3.0  # walls and floor are in view, not empty space
+    assert world.render_wrist().shape == (32, 32, 3)
+
+
+def test_culling_does_not_change_the_image(world):
+    world.reset_episode(world.layout.robot_start)
+    culled, _ = world.render_head()
+    world._visibility.visible_rooms = lambda *a, **k: world._visibility.all_rooms  # type: ignore[method-assign]
+    try:
+        full, _ = world.render_head()
+    finally:
+        del world._visibility.visible_rooms
+    assert np.mean(np.any(culled != full, axis=-1)) < 0.002
+
+
+def test_map_queries(world):
+    layout = world.layout
+    start = layout.robot_start
+    assert world.room_at(start[:2]) == layout.room_at(start[0], start[1])
+    assert not world.pose_collides(*start)
+    sink = world.furniture("sink")
+    assert sink.kind == "sink" and sink.room == "kitchen"
+    assert world.pose_collides(sink.center[0], sink.center[1], 0.0)
+    d = world.geodesic_distance(start[:2], sink.center)
+    assert math.isfinite(d) and d >= math.dist(start[:2], sink.center) - 0.7
+    assert world.nav_map.grid.sum() > world.occupancy.grid.sum()
+    img = world.render_topdown(20)
+    u, v = world.topdown_pixel(start[:2], 20)
+    assert 0 <= v < img.shape[0] and 0 <= u < img.shape[1]
+    assert set(world.object_names()) == {o.name for o in layout.objects}
