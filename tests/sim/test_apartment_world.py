@@ -103,3 +103,26 @@ def test_map_queries(world):
     u, v = world.topdown_pixel(start[:2], 20)
     assert 0 <= v < img.shape[0] and 0 <= u < img.shape[1]
     assert set(world.object_names()) == {o.name for o in layout.objects}
+
+
+def test_painted_floor_matches_a_rendered_floor():
+    """The analytic floor (floor.py) must give the image TinyRenderer gives for real floor slabs."""
+    import pybullet as p
+
+    from robostack.sim.apartment.world import ROOM_COLORS
+
+    layout = generate_layout(7)
+    with ApartmentWorld(layout, ApartmentConfig(image_size=64)) as w:
+        w.reset_episode(layout.robot_start)
+        painted, painted_depth = w.render_head()
+        for room in layout.rooms:
+            half = ((room.x1 - room.x0) / 2, (room.y1 - room.y0) / 2, 0.005)
+            vis = p.createVisualShape(
+                p.GEOM_BOX, halfExtents=half, rgbaColor=(*ROOM_COLORS[room.name], 1), physicsClientId=w._cid
+            )
+            centre = ((room.x0 + room.x1) / 2, (room.y0 + room.y1) / 2, -0.005)
+            p.createMultiBody(0, -1, vis, centre, physicsClientId=w._cid)
+        rendered, rendered_depth = w.render_head()
+    differs = np.abs(painted.astype(int) - rendered.astype(int)).max(axis=-1) > 3
+    assert differs.mean() < 0.01
+    assert np.percentile(np.abs(painted_depth - rendered_depth), 99) < 0.01

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from robostack.sim.apartment import robot as rb
 from robostack.sim.apartment.config import ApartmentConfig
+from robostack.sim.apartment.floor import FloorPainter
 from robostack.sim.apartment.layout import (
     WALL_HEIGHT,
     WALL_THICKNESS,
@@ -169,9 +170,7 @@ class ApartmentWorld:
         self._build_static_collision()
         self._visibility = RoomVisibility(self.layout)
         self._shown: frozenset[str] = self._all_rooms
-        fov_h = self.config.head_fov_deg
-        self._head_proj = p.computeProjectionMatrixFOV(fov_h, 1.0, self.config.near, self.config.far)
-        self._wrist_proj = p.computeProjectionMatrixFOV(self.config.wrist_fov_deg, 1.0, 0.01, self.config.far)
+        self._projections: dict[tuple[float, float], list[float]] = {}
         self.reset_episode(self.layout.robot_start)
 
     def _static_boxes(
@@ -212,12 +211,14 @@ class ApartmentWorld:
             p.createMultiBody(0, col, speck, (0, 0, 0), physicsClientId=cid)
 
     def _build_floor(self) -> None:
+        """The floor is collision-only here; cameras paint it analytically (see `floor.py`)."""
         for room in self.layout.rooms:
             x0, y0, x1, y1 = room.x0, room.y0, room.x1, room.y1
-            box = ((x1 - x0) / 2, (y1 - y0) / 2, 0.005), ((x0 + x1) / 2, (y0 + y1) / 2, -0.005)
-            self._static_boxes(
-                [box], (*ROOM_COLORS.get(room.name, (0.8, 0.8, 0.8)), 1.0), frozenset([room.name])
+            self._collision_boxes.append(
+                (((x1 - x0) / 2, (y1 - y0) / 2, 0.005), ((x0 + x1) / 2, (y0 + y1) / 2, -0.005))
             )
+        colors = {name: (*rgb, 1.0) for name, rgb in ROOM_COLORS.items()}
+        self._floor = FloorPainter(self.layout, self.occupancy, colors)
 
     def _build_walls(self) -> None:
         groups: dict[frozenset[str], list[tuple[Vec3, Vec3]]] = {}
@@ -603,9 +604,15 @@ class ApartmentWorld:
         eye: NDArray[np.float64],
         forward: NDArray[np.float64],
         up: NDArray[np.float64],
-        proj: list[float],
+        fov_deg: float,
+        near: float,
     ) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
+        """One TinyRenderer frame plus the analytic floor: ``(rgb, depth in metres along the axis)``."""
+        far = self.config.far
         view = p.computeViewMatrix(eye.tolist(), (eye + forward).tolist(), up.tolist())
+        proj = self._projections.get((fov_deg, near))
+        if proj is None:
+            proj = self._projections[(fov_deg, near)] = p.computeProjectionMatrixFOV(fov_deg, 1.0, near, far)
         _, _, rgba, zbuf, _ = p.getCameraImage(
             size,
             size,
@@ -616,8 +623,11 @@ class ApartmentWorld:
             shadow=0,
             physicsClientId=self._cid,
         )
-        rgb = np.asarray(rgba, dtype=np.uint8).reshape(size, size, 4)[:, :, :3]
-        return np.ascontiguousarray(rgb), np.asarray(zbuf, dtype=np.float32).reshape(size, size)
+        rgb = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(size, size, 4)[:, :, :3])
+        z = np.asarray(zbuf, dtype=np.float32).reshape(size, size)
+        depth = np.clip(far * near / (far - (far - near) * z), near, far).astype(np.float32)
+        self._floor.paint(rgb, depth, eye, forward, up, fov_deg, far)
+        return rgb, depth
 
     def _show_rooms(self, visible: frozenset[str]) -> None:
         """Park the geometry of rooms the camera cannot see out of view (portal culling)."""
@@ -641,10 +651,9 @@ class ApartmentWorld:
         """Head camera ``(rgb uint8 HxWx3, depth float32 HxW in metres along the optical axis)``."""
         eye, forward, up = self.head_camera_pose()
         self._cull_for(eye, forward)
-        rgb, zbuf = self._render(self.config.image_size, eye, forward, up, self._head_proj)
-        near, far = self.config.near, self.config.far
-        depth = far * near / (far - (far - near) * zbuf)
-        return rgb, np.clip(depth, near, far).astype(np.float32)
+        return self._render(
+            self.config.image_size, eye, forward, up, self.config.head_fov_deg, self.config.near
+        )
 
     def render_wrist(self) -> NDArray[np.uint8]:
         """Wrist camera RGB: on the hand, looking along the approach axis between the fingers."""
@@ -652,7 +661,9 @@ class ApartmentWorld:
         rot = np.array(p.getMatrixFromQuaternion(quat)).reshape(3, 3)
         eye = np.array(pos) + rot @ np.array([0.06, 0.0, 0.02])
         self._cull_for(eye, rot[:, 2])
-        rgb, _ = self._render(self.config.wrist_image_size, eye, rot[:, 2], rot[:, 0], self._wrist_proj)
+        rgb, _ = self._render(
+            self.config.wrist_image_size, eye, rot[:, 2], rot[:, 0], self.config.wrist_fov_deg, 0.01
+        )
         return rgb
 
     # --- top-down map ---------------------------------------------------------------------------
