@@ -84,10 +84,11 @@ class ClassicalPick(_ArmSkill):
         start = world.object_position(target.name)
         quat = top_down_quaternion(self._grasp_yaw(world, target.name))
         above = start + np.array([0.0, 0.0, self.config.approach_height])
+        steps = self._move(robot, world, world.ARM_READY)  # IK converges from here, not from tucked
         plan = self._waypoints(world, [above, start], quat)
         if plan is None:
-            return SkillResult(subtask, False, "unreachable", detail="object out of the arm's reach")
-        steps = self._gripper(robot, closed=False)
+            return SkillResult(subtask, False, "unreachable", steps, detail="object out of the arm's reach")
+        steps += self._gripper(robot, closed=False)
         steps += sum(self._move(robot, world, q) for q in plan)
         steps += self._gripper(robot, closed=True)
         steps += self._move(robot, world, plan[0])
@@ -135,10 +136,13 @@ class ClassicalPlace(_ArmSkill):
         release = np.array([spot[0], spot[1], furniture.top_z + 0.5 * height + 0.02])
         above = release + np.array([0.0, 0.0, self.config.approach_height])
         quat = top_down_quaternion(float(world.base_pose()[2]))
+        steps = self._move(robot, world, world.ARM_READY)  # IK converges from here, not from tucked
         plan = self._waypoints(world, [above, release], quat)
         if plan is None:
-            return SkillResult(subtask, False, "unreachable", detail="receptacle out of the arm's reach")
-        steps = sum(self._move(robot, world, q) for q in plan)
+            return SkillResult(
+                subtask, False, "unreachable", steps, detail="receptacle out of the arm's reach"
+            )
+        steps += sum(self._move(robot, world, q) for q in plan)
         steps += self._gripper(robot, closed=False)
         steps += self._move(robot, world, plan[0])
         steps += self._move(robot, world, world.ARM_HOME)
@@ -165,4 +169,5 @@ class ClassicalPlace(_ArmSkill):
         pos = world.object_position(name)
         half = np.array(furniture.size[:2]) / 2
         inside = bool(np.all(np.abs(pos[:2] - np.array(furniture.center)) <= half))
-        return world.holding is None and inside and pos[2] >= furniture.top_z - 0.01
+        # on the top, or in a basin below the rim: anywhere over the footprint and off the floor
+        return world.holding is None and inside and pos[2] >= 0.5 * furniture.top_z

@@ -34,7 +34,10 @@ class NavigateConfig:
     success_radius: float = 1.0
     """Navigation success: stopping within this distance of an object or furniture target."""
     step_budget: int = 900
-    stuck_steps: int = 30
+    max_recoveries: int = 8
+    """Back-off-and-replan attempts after bumping into something before giving up."""
+    safety_margin: float = 0.05
+    """Extra clearance beyond the nav map's inflation that planned paths keep where they can, m."""
     wall_margin: float = 0.25
     """Paths pay a cost within this distance of obstacles, so they keep off the walls."""
 
@@ -193,6 +196,12 @@ class ClassicalNavigate:
             robot.send(Action(0.0, omega))
         return budget
 
+    def _back_off(self, robot: Any, steps: int = 3) -> int:
+        """Reverse a few centimetres after bumping into something, so a replanned path can start."""
+        for _ in range(steps):
+            robot.send(Action(-0.15, 0.0))
+        return steps
+
     def _close_in(self, robot: Any, world: Any, target_xy: np.ndarray) -> int:
         """Creep straight at the target while the base's true footprint stays clear: the nav map
         keeps a circle's clearance, but a box facing the furniture can stand nearer (arm reach)."""
@@ -210,14 +219,18 @@ class ClassicalNavigate:
     def plan_path(self, world: Any, start_xy: np.ndarray, goal_xy: np.ndarray) -> list[np.ndarray] | None:
         """A* waypoints (world frame) from start to goal, kept off the walls, then shortened."""
         nav = world.nav_map
-        free = ~nav.grid
-        start = nearest_free(free, nav.world_to_cell(start_xy))
-        goal = nearest_free(free, nav.world_to_cell(goal_xy))
-        if start is None or goal is None:
-            return None
         clearance = self._clearance(world)
         margin = self.config.wall_margin
-        cells = astar(free, start, goal, cost=np.clip((margin - clearance) / margin, 0.0, 1.0) * 4.0)
+        cost = np.clip((margin - clearance) / margin, 0.0, 1.0) * 4.0
+        cells = None
+        # plan with a safety margin first (grid rounding), and without it only where that fails
+        for free in (clearance >= self.config.safety_margin, ~nav.grid):
+            start = nearest_free(free, nav.world_to_cell(start_xy))
+            goal = nearest_free(free, nav.world_to_cell(goal_xy))
+            if start is not None and goal is not None:
+                cells = astar(free, start, goal, cost=cost)
+            if cells is not None:
+                break
         if cells is None:
             return None
         roomy = clearance >= 0.5 * margin  # shortcuts only where they keep off the walls
@@ -239,24 +252,26 @@ class ClassicalNavigate:
         path = self.plan_path(world, start[:2], goal.xy)
         if path is None or not math.isfinite(d0):
             return SkillResult(subtask, False, "unreachable", detail="no collision-free path")
-        travelled, steps, stuck = 0.0, 0, 0
+        travelled, steps, recoveries = 0.0, 0, 0
         reason = "timeout"
-        last = start
         while steps < cfg.step_budget:
             pose = world.base_pose()
             if np.linalg.norm(pose[:2] - path[-1]) < cfg.goal_tolerance:
                 reason = ""
                 break
-            robot.send(self._pursue(pose, path, robot.control_dt))
+            command = self._pursue(pose, path, robot.control_dt)
+            robot.send(command)
             steps += 1
             now = world.base_pose()
-            moved = float(np.linalg.norm(now[:2] - last[:2]))
+            moved = float(np.linalg.norm(now[:2] - pose[:2]))
             travelled += moved
-            stuck = stuck + 1 if moved < 1e-4 and abs(_wrap(now[2] - last[2])) < 1e-4 else 0
-            last = now
-            if stuck >= cfg.stuck_steps:
-                reason = "collision"
-                break
+            if command != Action() and moved < 1e-4 and abs(_wrap(now[2] - pose[2])) < 1e-4:  # blocked
+                recoveries += 1
+                if recoveries > cfg.max_recoveries:
+                    reason = "collision"
+                    break
+                steps += self._back_off(robot)
+                path = self.plan_path(world, world.base_pose()[:2], goal.xy) or path
         if reason == "" and goal.yaw is not None:
             steps += self._face(robot, world, goal.yaw, cfg.step_budget - steps)
             if goal.target is not None:
@@ -276,7 +291,7 @@ class ClassicalNavigate:
         dx, dy = carrot - pose[:2]
         alpha = _wrap(math.atan2(dy, dx) - float(pose[2]))
         remaining = float(np.linalg.norm(path[-1] - pose[:2]))
-        if abs(alpha) > 0.7:  # rotate in place before driving off
+        if abs(alpha) > 0.5:  # rotate in place before driving off
             return Action(0.0, float(np.clip(alpha / dt, -cfg.max_angular, cfg.max_angular)))
         v = min(cfg.max_linear, 1.5 * remaining + 0.05) * math.cos(alpha)
         distance = max(float(np.hypot(dx, dy)), 1e-6)
