@@ -6,8 +6,9 @@ many times in the image). Walls here are opaque and rooms connect only through d
 visible exactly when a line of sight passes through the chain of doorways leading to it. Rooms that
 fail the test are moved out of view before rendering; the rendered image is unchanged.
 
-The test is conservative: a doorway within ``NEAR_DOOR`` of the camera opens its room unconditionally,
-and line of sight is sampled along each doorway's width, so rooms are never hidden wrongly in practice.
+The test is conservative: a doorway within ``NEAR_DOOR`` of the camera opens its room (and everything
+that room's doorways show within the field of view) unconditionally, since a camera standing in a
+doorway sees both rooms at once.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from robostack.sim.apartment.layout import ApartmentLayout, Doorway
 
 NEAR_DOOR = 1.0
 """Metres: a doorway this close to the camera shows the room behind it whatever the direction."""
-SAMPLES = 9
-"""Points sampled across a doorway's width for the line-of-sight test."""
 MAX_DEPTH = 4
 """Doorways a line of sight may pass through."""
 
@@ -40,27 +39,34 @@ def _portal(door: Doorway) -> _Portal:
     return _Portal(door, (cx, cy - h), (cx, cy + h))
 
 
-def _cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
-    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+Interval = tuple[float, float]
+"""Bearings (radians, relative to a reference direction) ``lo <= hi``, within (-2pi, 2pi)."""
 
 
-def _segments_cross(p: tuple[float, float], q: tuple[float, float], portal: _Portal) -> bool:
-    """Does the sight line p->q pass through the portal's opening?"""
-    d1 = _cross(portal.a, portal.b, p)
-    d2 = _cross(portal.a, portal.b, q)
-    d3 = _cross(p, q, portal.a)
-    d4 = _cross(p, q, portal.b)
-    return (d1 * d2 <= 0) and (d3 * d4 <= 0)
+def _wrap(angle: float) -> float:
+    return math.atan2(math.sin(angle), math.cos(angle))
 
 
-def _in_view(
-    eye: tuple[float, float], point: tuple[float, float], heading: float | None, half_fov: float
-) -> bool:
-    if heading is None:
-        return True
-    bearing = math.atan2(point[1] - eye[1], point[0] - eye[0]) - heading
-    bearing = math.atan2(math.sin(bearing), math.cos(bearing))
-    return abs(bearing) <= half_fov
+def _subtends(eye: tuple[float, float], portal: _Portal, ref: float) -> Interval:
+    """The bearings under which the portal's opening is seen from ``eye``, relative to ``ref``.
+
+    The eye is never on a portal's line when this is called (near doorways are handled separately),
+    so the opening spans less than pi and the interval does not wrap."""
+    ta = _wrap(math.atan2(portal.a[1] - eye[1], portal.a[0] - eye[0]) - ref)
+    tb = _wrap(math.atan2(portal.b[1] - eye[1], portal.b[0] - eye[0]) - ref)
+    lo, hi = min(ta, tb), max(ta, tb)
+    if hi - lo > math.pi:  # the opening straddles the back direction: unwrap around it
+        lo, hi = hi, lo + 2 * math.pi
+    return lo, hi
+
+
+def _intersect(a: Interval, b: Interval) -> Interval | None:
+    """Intersection of two bearing intervals (trying b shifted by a full turn as well)."""
+    for shift in (0.0, 2 * math.pi, -2 * math.pi):
+        lo, hi = max(a[0], b[0] + shift), min(a[1], b[1] + shift)
+        if lo < hi:
+            return lo, hi
+    return None
 
 
 class RoomVisibility:
@@ -70,52 +76,44 @@ class RoomVisibility:
         self.layout = layout
         self.portals = [_portal(d) for d in layout.doorways]
         self.all_rooms = frozenset(r.name for r in layout.rooms)
+        self._by_room: dict[str, list[_Portal]] = {r.name: [] for r in layout.rooms}
+        for portal in self.portals:
+            self._by_room[portal.door.room_a].append(portal)
+            self._by_room[portal.door.room_b].append(portal)
 
     def visible_rooms(
         self, eye: tuple[float, float], heading: float | None = None, half_fov: float = math.radians(80)
     ) -> frozenset[str]:
         """Rooms that a camera at ``eye`` looking along ``heading`` (yaw, radians; None = all round)
-        could see. ``half_fov`` is the widest horizontal half-angle of any pixel's ray."""
+        could see. ``half_fov`` is the widest horizontal half-angle of any pixel's ray.
+
+        Rooms are convex (rectangles), so a sight line leaving through a chain of doorways exists exactly
+        when the bearing intervals of those doorways (and of the field of view) overlap."""
         start = self.layout.room_at(eye[0], eye[1])
         if start is None:
             return self.all_rooms
+        ref = heading if heading is not None else 0.0
+        view: Interval = (-half_fov, half_fov) if heading is not None else (-4 * math.pi, 4 * math.pi)
         seen = {start}
-        # Each frontier entry: (room, portals the sight line must pass through to get there).
-        frontier: list[tuple[str, tuple[_Portal, ...]]] = [(start, ())]
+        # Each frontier entry: (room, doorway it was entered by, bearings still open, depth).
+        frontier: list[tuple[str, _Portal | None, Interval]] = [(start, None, view)]
         for _ in range(MAX_DEPTH):
-            nxt: list[tuple[str, tuple[_Portal, ...]]] = []
-            for room, chain in frontier:
-                for portal in self.portals:
-                    door = portal.door
-                    if room not in (door.room_a, door.room_b) or any(portal is c for c in chain):
+            nxt: list[tuple[str, _Portal | None, Interval]] = []
+            for room, came_by, window in frontier:
+                for portal in self._by_room[room]:
+                    if portal is came_by:
                         continue
+                    door = portal.door
                     other = door.room_b if room == door.room_a else door.room_a
-                    near = math.dist(eye, door.center) <= NEAR_DOOR and not chain
-                    if near:
+                    if came_by is None and math.dist(eye, door.center) <= NEAR_DOOR:
                         seen.add(other)
-                        nxt.append((other, ()))
-                    elif self._sees_through(eye, heading, half_fov, chain, portal):
+                        nxt.append((other, portal, view))
+                        continue
+                    through = _intersect(window, _subtends(eye, portal, ref))
+                    if through is not None:
                         seen.add(other)
-                        nxt.append((other, (*chain, portal)))
+                        nxt.append((other, portal, through))
             frontier = nxt
             if not frontier:
                 break
         return frozenset(seen)
-
-    @staticmethod
-    def _sees_through(
-        eye: tuple[float, float],
-        heading: float | None,
-        half_fov: float,
-        chain: tuple[_Portal, ...],
-        portal: _Portal,
-    ) -> bool:
-        for i in range(SAMPLES):
-            t = (i + 0.5) / SAMPLES
-            q = (portal.a[0] + t * (portal.b[0] - portal.a[0]), portal.a[1] + t * (portal.b[1] - portal.a[1]))
-            if not _in_view(eye, q, heading, half_fov):
-                continue
-            # Extend the sight line past the doorway so it also has to clear the earlier doorways.
-            if all(_segments_cross(eye, q, c) for c in chain):
-                return True
-        return False
