@@ -1,0 +1,57 @@
+"""End-to-end episodes in the apartment with the classical skills."""
+
+import json
+
+import imageio.v2 as imageio
+import pytest
+
+from robostack.cli import main
+from robostack.runtime.episode import EpisodeConfig, run_episode
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("episode")
+    code = main(
+        [
+            "run",
+            "go to the kitchen and pick up the red mug",
+            "--world",
+            "apartment",
+            "--seed",
+            "7",
+            "--out",
+            str(out),
+        ]
+    )
+    return code, out
+
+
+def test_demo_episode_succeeds_and_writes_outputs(demo_run):
+    code, out = demo_run
+    assert code == 0
+    episode = json.loads((out / "episode.json").read_text())
+    for key in ("plan", "subtasks", "metrics", "seed", "instruction", "versions"):
+        assert key in episode
+    assert episode["seed"] == 7 and episode["success"] is True
+    assert episode["metrics"]["pick_success"] == 1.0 and episode["metrics"]["nav_success"] == 1.0
+    reader = imageio.get_reader(out / "video.mp4")
+    assert reader.get_meta_data()["codec"] == "h264"
+    assert reader.count_frames() > 50
+
+
+def test_same_seed_same_episode():
+    config = EpisodeConfig(instruction="put the red mug on the kitchen table", seed=7, video=False)
+    a, b = run_episode(config, show_progress=False), run_episode(config, show_progress=False)
+    assert a.success
+    assert a.trajectory == b.trajectory
+    strip = lambda m: {k: v for k, v in m.items() if k != "wall_time_s"}  # noqa: E731
+    assert strip(a.metrics) == strip(b.metrics)
+
+
+def test_unknown_object_fails_with_not_found():
+    config = EpisodeConfig(instruction="pick up the purple elephant", seed=7, video=False)
+    result = run_episode(config, show_progress=False)
+    assert not result.success
+    failed = next(r for r in result.subtasks if not r.success)
+    assert failed.reason == "not_found"
