@@ -22,6 +22,7 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
+from robostack.core.errors import ContractError
 from robostack.core.registry import register
 from robostack.sim.apartment import robot as rb
 from robostack.sim.apartment.config import ApartmentConfig
@@ -133,7 +134,7 @@ class ApartmentEnv(gym.Env[Obs, NDArray[np.float32]]):
             np.asarray(action, dtype=np.float64).reshape(10), self.action_space.low, self.action_space.high
         )
         if not np.all(np.isfinite(a)):
-            raise ValueError("action holds NaN or infinite values")
+            raise ContractError("action holds NaN or infinite values")
         collision = self._drive(world, float(a[0]), float(a[1]))
         dq = np.clip(a[2:9] - world.arm_joint_positions(), -self._max_dq, self._max_dq)
         world.set_arm_joints(world.arm_joint_positions() + dq)
@@ -142,10 +143,8 @@ class ApartmentEnv(gym.Env[Obs, NDArray[np.float32]]):
         self._render_cameras()
         return self._observation(), 0.0, False, False, self._info(collision=collision)
 
-    def render(self) -> NDArray[np.uint8] | None:
-        """The head camera's RGB (``render_mode="rgb_array"``)."""
-        if self.render_mode is None:
-            return None
+    def render(self) -> NDArray[np.uint8]:
+        """The head camera's latest RGB frame (the only render mode is ``"rgb_array"``)."""
         return self._rgb.copy()
 
     def close(self) -> None:

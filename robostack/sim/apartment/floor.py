@@ -70,18 +70,23 @@ class FloorPainter:
             self.room_index[r0:r1, c0:c1] = i
             table.append(shaded_floor_color(colors.get(room.name, (0.8, 0.8, 0.8, 1.0))))
         self.colors = np.array(table, dtype=np.uint8)
-        self._rays: dict[tuple[int, float], tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
+        self._rays: dict[tuple[int, int, float], tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
 
-    def _pixel_rays(self, size: int, fov_deg: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    def _pixel_rays(
+        self, height: int, width: int, fov_deg: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Per-pixel (right, up) offsets of the ray at unit forward distance, at TinyRenderer's sample
-        positions (integer screen coordinates; image row 0 is the top)."""
-        key = (size, fov_deg)
+        positions (integer screen coordinates; image row 0 is the top). ``fov_deg`` is vertical."""
+        key = (height, width, fov_deg)
         if key not in self._rays:
             t = math.tan(math.radians(fov_deg) / 2)
-            ndc = 2.0 * np.arange(size) / size - 1.0
-            right = np.broadcast_to(ndc * t, (size, size))
-            up = np.broadcast_to((ndc * t)[::-1, None], (size, size))
-            self._rays[key] = (np.ascontiguousarray(right).ravel(), np.ascontiguousarray(up).ravel())
+            right = (2.0 * np.arange(width) / width - 1.0) * t * (width / height)
+            up = ((2.0 * np.arange(height) / height - 1.0) * t)[::-1]
+            grid_right, grid_up = np.broadcast_arrays(right[None, :], up[:, None])
+            self._rays[key] = (
+                np.ascontiguousarray(grid_right).ravel(),
+                np.ascontiguousarray(grid_up).ravel(),
+            )
         return self._rays[key]
 
     def paint(
@@ -95,13 +100,13 @@ class FloorPainter:
         far: float,
     ) -> None:
         """Paint the floor into ``rgb`` (HxWx3) and ``depth`` (HxW, metres along the optical axis), in place,
-        where nothing was drawn (depth at the far plane) and the pixel's ray meets z = 0 within ``far``."""
-        size = rgb.shape[0]
+        where nothing was drawn (depth at the far plane) and the pixel's ray meets z = 0 within ``far``.
+        ``fov_deg`` is the vertical field of view; the aspect ratio is the image's."""
         f = forward / math.sqrt(float(forward @ forward))
         s = _cross(f, up)
         s /= math.sqrt(float(s @ s))
         u = _cross(s, f)
-        right, upward = self._pixel_rays(size, fov_deg)
+        right, upward = self._pixel_rays(rgb.shape[0], rgb.shape[1], fov_deg)
         flat_rgb = rgb.reshape(-1, 3)
         flat_depth = depth.reshape(-1)
         dz = f[2] + right * s[2] + upward * u[2]

@@ -31,7 +31,7 @@ MIN_ROOM_SIDE = 2.6
 RESOLUTION = 0.05
 ROBOT_RADIUS = 0.33
 """Circumscribed radius of the robot base (0.50 x 0.40 m); the layout keeps rooms reachable for it."""
-ARM_REACH = 0.72
+ARM_REACH = 0.68
 """How far from the base centre an object may be and still count as reachable when laying out."""
 
 OTHER_ROOMS = ("living room", "bedroom", "bathroom", "hallway", "office")

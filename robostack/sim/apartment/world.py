@@ -410,12 +410,9 @@ class ApartmentWorld:
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Grasp-point pose for arm joints ``q7`` at the current base pose (the robot is left unchanged)."""
         saved = self._q.copy()
-        q = np.asarray(q7, dtype=np.float64).reshape(7)
-        for j, v in zip(self._arm_idx, q, strict=True):
-            p.resetJointState(self.robot_id, j, float(v), physicsClientId=self._cid)
+        self._set_arm_state(np.asarray(q7, dtype=np.float64).reshape(7))
         pos, quat = self.end_effector_pose()
-        for j, v in zip(self._arm_idx, saved, strict=True):
-            p.resetJointState(self.robot_id, j, float(v), physicsClientId=self._cid)
+        self._set_arm_state(saved)
         return pos, quat
 
     def inverse_kinematics(
@@ -423,43 +420,58 @@ class ApartmentWorld:
         pos: NDArray[np.float64] | tuple[float, float, float],
         quat: NDArray[np.float64] | tuple[float, float, float, float],
         rest: NDArray[np.float64] | None = None,
-        iterations: int = 8,
+        iterations: int = 12,
     ) -> NDArray[np.float64]:
         """Arm joints that put the grasp point at world ``pos`` with orientation ``quat`` (xyzw), for the
-        current base pose. Damped least squares with joint limits and a rest pose (pybullet), restarted
-        from its own answer a few times, which brings the error from centimetres to below a millimetre
-        where the target is reachable. Check the residual with `forward_kinematics`."""
-        rest_q = list(self.ARM_READY if rest is None else rest) + [rb.FINGER_MAX, rb.FINGER_MAX]
+        current base pose. The robot is left as it was.
+
+        pybullet's damped least squares, started from ``rest`` (default `ARM_READY`, so the answer does
+        not depend on where the arm happens to be): first with joint limits and the rest pose as null
+        space (which picks a sensible elbow), then restarted from its own answer without the null-space
+        term, which removes the millimetres of bias the null-space solver leaves. Unreachable targets
+        give the closest pose found; check the residual with `forward_kinematics`."""
+        rest_q = np.asarray(self.ARM_READY if rest is None else rest, dtype=np.float64)
+        rest_full = [*rest_q.tolist(), rb.FINGER_MAX, rb.FINGER_MAX]
         ranges = [hi - lo for lo, hi in zip(self._ik_lower, self._ik_upper, strict=True)]
         saved = self._q.copy()
         target = np.asarray(pos, dtype=np.float64)
-        best, best_err = saved.copy(), math.inf
-        for _ in range(iterations):
+        orn = [float(v) for v in quat]
+        self._set_arm_state(rest_q)
+        best, best_err = rest_q.copy(), math.inf
+        for i in range(iterations):
+            limits = {}
+            if i < 2:
+                limits = {
+                    "lowerLimits": self._ik_lower,
+                    "upperLimits": self._ik_upper,
+                    "jointRanges": ranges,
+                    "restPoses": rest_full,
+                }
             sol = p.calculateInverseKinematics(
                 self.robot_id,
                 self._grasp_link,
-                list(target),
-                list(quat),
-                lowerLimits=self._ik_lower,
-                upperLimits=self._ik_upper,
-                jointRanges=ranges,
-                restPoses=rest_q,
-                maxNumIterations=200,
-                residualThreshold=1e-5,
+                target.tolist(),
+                orn,
+                maxNumIterations=100,
+                residualThreshold=1e-6,
                 physicsClientId=self._cid,
+                **limits,
             )
             q = np.clip(np.array(sol[:7]), self.joint_lower, self.joint_upper)
-            for j, v in zip(self._arm_idx, q, strict=True):
-                p.resetJointState(self.robot_id, j, float(v), physicsClientId=self._cid)
+            self._set_arm_state(q)
             got, _ = self.end_effector_pose()
             err = float(np.linalg.norm(got - target))
             if err < best_err:
                 best, best_err = q, err
-            if err < 2e-4:
+            if err < 1e-4:
                 break
-        for j, v in zip(self._arm_idx, saved, strict=True):
-            p.resetJointState(self.robot_id, j, float(v), physicsClientId=self._cid)
+        self._set_arm_state(saved)
         return best
+
+    def _set_arm_state(self, q: NDArray[np.float64]) -> None:
+        """Write arm joints into pybullet only (no bookkeeping, no held object): for IK/FK probes."""
+        for j, v in zip(self._arm_idx, q, strict=True):
+            p.resetJointState(self.robot_id, j, float(v), physicsClientId=self._cid)
 
     # --- gripper --------------------------------------------------------------------------------
 
@@ -600,22 +612,25 @@ class ApartmentWorld:
 
     def _render(
         self,
-        size: int,
+        size: int | tuple[int, int],
         eye: NDArray[np.float64],
         forward: NDArray[np.float64],
         up: NDArray[np.float64],
         fov_deg: float,
         near: float,
     ) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
-        """One TinyRenderer frame plus the analytic floor: ``(rgb, depth in metres along the axis)``."""
+        """One TinyRenderer frame plus the analytic floor: ``(rgb, depth in metres along the axis)``.
+        ``size`` is a side length or ``(width, height)``; ``fov_deg`` is vertical."""
+        width, height = (size, size) if isinstance(size, int) else size
         far = self.config.far
         view = p.computeViewMatrix(eye.tolist(), (eye + forward).tolist(), up.tolist())
-        proj = self._projections.get((fov_deg, near))
+        key = (fov_deg, near, width / height)
+        proj = self._projections.get(key)
         if proj is None:
-            proj = self._projections[(fov_deg, near)] = p.computeProjectionMatrixFOV(fov_deg, 1.0, near, far)
+            proj = self._projections[key] = p.computeProjectionMatrixFOV(fov_deg, width / height, near, far)
         _, _, rgba, zbuf, _ = p.getCameraImage(
-            size,
-            size,
+            width,
+            height,
             view,
             proj,
             renderer=p.ER_TINY_RENDERER,
@@ -623,8 +638,8 @@ class ApartmentWorld:
             shadow=0,
             physicsClientId=self._cid,
         )
-        rgb = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(size, size, 4)[:, :, :3])
-        z = np.asarray(zbuf, dtype=np.float32).reshape(size, size)
+        rgb = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(height, width, 4)[:, :, :3])
+        z = np.asarray(zbuf, dtype=np.float32).reshape(height, width)
         depth = np.clip(far * near / (far - (far - near) * z), near, far).astype(np.float32)
         self._floor.paint(rgb, depth, eye, forward, up, fov_deg, far)
         return rgb, depth
@@ -664,6 +679,26 @@ class ApartmentWorld:
         rgb, _ = self._render(
             self.config.wrist_image_size, eye, rot[:, 2], rot[:, 0], self.config.wrist_fov_deg, 0.01
         )
+        return rgb
+
+    def render_view(
+        self,
+        eye: NDArray[np.float64] | tuple[float, float, float],
+        target: NDArray[np.float64] | tuple[float, float, float],
+        size: tuple[int, int] = (320, 240),
+        fov_deg: float = 60.0,
+    ) -> NDArray[np.uint8]:
+        """RGB from any viewpoint (e.g. a third-person camera for videos); ``size = (width, height)``,
+        ``fov_deg`` vertical. Culling follows this camera, so it also sees only what walls let through."""
+        eye_v = np.asarray(eye, dtype=np.float64)
+        forward = np.asarray(target, dtype=np.float64) - eye_v
+        forward /= np.linalg.norm(forward)
+        side = np.cross(forward, [0.0, 0.0, 1.0])
+        if np.linalg.norm(side) < 1e-6:  # looking straight down or up: any horizontal "up" works
+            side = np.array([0.0, -1.0, 0.0])
+        up = np.cross(side / np.linalg.norm(side), forward)
+        self._cull_for(eye_v, forward)
+        rgb, _ = self._render(size, eye_v, forward, up, fov_deg, 0.05)
         return rgb
 
     # --- top-down map ---------------------------------------------------------------------------
