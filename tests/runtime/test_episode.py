@@ -55,3 +55,12 @@ def test_unknown_object_fails_with_not_found():
     assert not result.success
     failed = next(r for r in result.subtasks if not r.success)
     assert failed.reason == "not_found"
+
+
+def test_rerun_recording_is_written(tmp_path):
+    config = EpisodeConfig(instruction="turn left", seed=7, out=tmp_path, rerun=True)
+    result = run_episode(config, show_progress=False)
+    assert result.success
+    recording = tmp_path / "episode.rrd"
+    assert recording.stat().st_size > 1000
+    assert recording.read_bytes()[:4] == b"RRF2"  # rerun's file magic
