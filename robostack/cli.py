@@ -18,6 +18,8 @@ COMMAND_MODULES = (
     "robostack.sim.commands",
     "robostack.language.commands",
     "robostack.policies.singular_trajectory.commands",
+    "robostack.policies.vint.commands",
+    "robostack.data.commands",
 )
 
 GROUP_HELP = {

@@ -1,0 +1,1 @@
+"""CLI commands for datasets: data collect ..."""

@@ -1,0 +1,1 @@
+"""ViNT: the Visual Navigation Transformer (goal-conditioned visual navigation)."""

@@ -1,0 +1,1 @@
+"""CLI commands for ViNT: train vint, eval nav-imagegoal."""
