@@ -1,4 +1,4 @@
-"""The floor, drawn analytically into camera images instead of by TinyRenderer.
+"""The floor and ceiling, drawn analytically into camera images instead of by TinyRenderer.
 
 Why: TinyRenderer spends ~300 ns per pixel, and the floor slab of the room the camera stands in is
 the worst case for it (large triangles crossing the near plane, clipped and iterated over most of the
@@ -6,6 +6,8 @@ image). The floor is the plane z = 0, so every background pixel whose ray points
 closed form: intersect the ray with the plane, look the hit point's room up in a grid, paint that room's
 floor colour and write the exact depth. That costs ~0.2 ms per 128x128 frame instead of ~1.3 ms, and the
 image is the same: pixels under tables and between furniture legs see the floor exactly as before.
+The ceiling (the plane at wall height, which TinyRenderer never drew) is painted the same way, so looking
+through a doorway shows the next room's ceiling above its walls rather than a white sky.
 
 The floor colour is what TinyRenderer itself draws for a horizontal surface of that colour (its shading
 of a flat surface under the fixed directional light does not depend on the viewpoint), measured once per
@@ -26,13 +28,15 @@ from robostack.sim.apartment.occupancy import OccupancyMap
 
 
 @functools.lru_cache(maxsize=64)
-def shaded_floor_color(rgba: tuple[float, float, float, float]) -> tuple[int, int, int]:
-    """The RGB TinyRenderer gives an upward-facing surface of this colour (measured, not modelled)."""
+def shaded_color(rgba: tuple[float, float, float, float], facing_up: bool = True) -> tuple[int, int, int]:
+    """The RGB TinyRenderer gives a horizontal surface of this colour facing up (a floor) or down (a
+    ceiling): measured once in a scratch client, not modelled."""
     cid = p.connect(p.DIRECT)
     try:
         vis = p.createVisualShape(p.GEOM_BOX, halfExtents=(1, 1, 0.005), rgbaColor=rgba, physicsClientId=cid)
         p.createMultiBody(0, -1, vis, (0, 0, -0.005), physicsClientId=cid)
-        view = p.computeViewMatrix((0.3, 0.2, 1.0), (0.3, 0.2, 0.0), (1, 0, 0))
+        eye_z = 1.0 if facing_up else -1.0
+        view = p.computeViewMatrix((0.3, 0.2, eye_z), (0.3, 0.2, 0.0), (1, 0, 0))
         proj = p.computeProjectionMatrixFOV(60, 1.0, 0.05, 5.0)
         _, _, img, _, _ = p.getCameraImage(
             8, 8, view, proj, renderer=p.ER_TINY_RENDERER, shadow=0, physicsClientId=cid
@@ -56,7 +60,11 @@ class FloorPainter:
         layout: ApartmentLayout,
         grid: OccupancyMap,
         colors: dict[str, tuple[float, float, float, float]],
+        ceiling_z: float,
+        ceiling_rgba: tuple[float, float, float, float],
     ) -> None:
+        self.ceiling_z = ceiling_z
+        self.ceiling_color = np.array(shaded_color(ceiling_rgba, facing_up=False), dtype=np.uint8)
         self.origin = grid.origin
         self.resolution = grid.resolution
         rows, cols = grid.grid.shape
@@ -68,7 +76,7 @@ class FloorPainter:
             c0, c1 = np.searchsorted(xs, [room.x0, room.x1])
             r0, r1 = np.searchsorted(ys, [room.y0, room.y1])
             self.room_index[r0:r1, c0:c1] = i
-            table.append(shaded_floor_color(colors.get(room.name, (0.8, 0.8, 0.8, 1.0))))
+            table.append(shaded_color(colors.get(room.name, (0.8, 0.8, 0.8, 1.0))))
         self.colors = np.array(table, dtype=np.uint8)
         self._rays: dict[tuple[int, int, float], tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
 
@@ -99,8 +107,9 @@ class FloorPainter:
         fov_deg: float,
         far: float,
     ) -> None:
-        """Paint the floor into ``rgb`` (HxWx3) and ``depth`` (HxW, metres along the optical axis), in place,
-        where nothing was drawn (depth at the far plane) and the pixel's ray meets z = 0 within ``far``.
+        """Paint floor and ceiling into ``rgb`` (HxWx3) and ``depth`` (HxW, metres along the optical axis), in
+        place, where nothing was drawn (depth at the far plane) and the pixel's ray meets z = 0 (looking
+        down) or the ceiling (looking up) inside the apartment within ``far``.
         ``fov_deg`` is the vertical field of view; the aspect ratio is the image's."""
         f = forward / math.sqrt(float(forward @ forward))
         s = _cross(f, up)
@@ -110,19 +119,21 @@ class FloorPainter:
         flat_rgb = rgb.reshape(-1, 3)
         flat_depth = depth.reshape(-1)
         dz = f[2] + right * s[2] + upward * u[2]
-        todo = (flat_depth >= far * 0.9999) & (dz < -1e-6)
-        if not todo.any():
-            return
-        idx = np.flatnonzero(todo)
-        t = -eye[2] / dz[idx]  # forward distance to the plane = depth along the optical axis
-        hx = eye[0] + t * (f[0] + right[idx] * s[0] + upward[idx] * u[0])
-        hy = eye[1] + t * (f[1] + right[idx] * s[1] + upward[idx] * u[1])
-        col = np.floor((hx - self.origin[0]) / self.resolution).astype(np.intp)
-        row = np.floor((hy - self.origin[1]) / self.resolution).astype(np.intp)
-        rows, cols = self.room_index.shape
-        ok = (t <= far) & (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
-        room = np.zeros(len(idx), dtype=np.int16)
-        room[ok] = self.room_index[row[ok], col[ok]]
-        hit = room > 0
-        flat_rgb[idx[hit]] = self.colors[room[hit]]
-        flat_depth[idx[hit]] = t[hit].astype(np.float32)
+        background = flat_depth >= far * 0.9999
+        for plane_z, down in ((0.0, True), (self.ceiling_z, False)):
+            todo = background & ((dz < -1e-6) if down else (dz > 1e-6))
+            if not todo.any():
+                continue
+            idx = np.flatnonzero(todo)
+            t = (plane_z - eye[2]) / dz[idx]  # forward distance to the plane = depth along the optical axis
+            hx = eye[0] + t * (f[0] + right[idx] * s[0] + upward[idx] * u[0])
+            hy = eye[1] + t * (f[1] + right[idx] * s[1] + upward[idx] * u[1])
+            col = np.floor((hx - self.origin[0]) / self.resolution).astype(np.intp)
+            row = np.floor((hy - self.origin[1]) / self.resolution).astype(np.intp)
+            rows, cols = self.room_index.shape
+            ok = (t > 0) & (t <= far) & (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
+            room = np.zeros(len(idx), dtype=np.int16)
+            room[ok] = self.room_index[row[ok], col[ok]]
+            hit = room > 0
+            flat_rgb[idx[hit]] = self.colors[room[hit]] if down else self.ceiling_color
+            flat_depth[idx[hit]] = t[hit].astype(np.float32)

@@ -53,6 +53,7 @@ ROOM_COLORS: dict[str, tuple[float, float, float]] = {
     "office": (0.90, 0.78, 0.84),
 }
 WALL_COLOR = (0.96, 0.95, 0.92, 1.0)
+CEILING_COLOR = (0.99, 0.99, 0.98, 1.0)
 FURNITURE_COLORS: dict[str, tuple[float, float, float, float]] = {
     "counter": (0.55, 0.42, 0.30, 1.0),
     "sink": (0.92, 0.92, 0.94, 1.0),
@@ -218,7 +219,7 @@ class ApartmentWorld:
                 (((x1 - x0) / 2, (y1 - y0) / 2, 0.005), ((x0 + x1) / 2, (y0 + y1) / 2, -0.005))
             )
         colors = {name: (*rgb, 1.0) for name, rgb in ROOM_COLORS.items()}
-        self._floor = FloorPainter(self.layout, self.occupancy, colors)
+        self._floor = FloorPainter(self.layout, self.occupancy, colors, WALL_HEIGHT, CEILING_COLOR)
 
     def _build_walls(self) -> None:
         groups: dict[frozenset[str], list[tuple[Vec3, Vec3]]] = {}
