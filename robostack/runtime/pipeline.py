@@ -14,13 +14,20 @@ from robostack.hal.robot import Robot
 RETRYABLE = ("grasp_failed", "timeout", "collision")
 
 
+APARTMENT_SKILLS = ("navigate", "pick", "place")
+
+
 def select_skills(spec: str) -> dict[str, Skill]:
-    """Build skills from ``"classical"`` (every skill) or ``"navigate=learned,pick=classical"``."""
+    """Build skills from ``"classical"`` (every skill), ``"learned"`` (the learned one where a skill has
+    one, else classical) or per skill, ``"navigate=learned,pick=classical"``."""
     chosen: dict[str, str] = {}
+    available = set(registry.names("skill"))
     for part in (p.strip() for p in spec.split(",") if p.strip()):
         skill, sep, impl = part.partition("=")
-        if not sep:
-            chosen.update(dict.fromkeys(("navigate", "pick", "place"), part))
+        if not sep and part == "learned":
+            chosen.update({s: part if f"{s}/{part}" in available else "classical" for s in APARTMENT_SKILLS})
+        elif not sep:
+            chosen.update(dict.fromkeys(APARTMENT_SKILLS, part))
         elif skill not in SKILLS:
             raise ConfigError(f"--skills: unknown skill {skill!r}; expected one of {', '.join(SKILLS)}")
         else:

@@ -70,3 +70,16 @@ def test_select_skills_errors():
         select_skills("dance=classical")
     with pytest.raises(UnknownEntryError, match="navigate/learned"):
         select_skills("navigate=learned")
+
+
+def test_learned_falls_back_to_classical_where_no_learned_skill_exists(monkeypatch):
+    from robostack.core import registry
+
+    class LearnedPick:
+        def run(self, subtask, robot):
+            raise NotImplementedError
+
+    monkeypatch.setitem(registry._entries["skill"], "pick/learned", LearnedPick)
+    skills = select_skills("learned")
+    assert isinstance(skills["pick"], LearnedPick)
+    assert type(skills["place"]).__name__ == "ClassicalPlace"
