@@ -10,7 +10,7 @@ import json
 import os
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from robostack.core.command import Command
@@ -18,11 +18,17 @@ from robostack.core.errors import ConfigError
 from robostack.core.registry import register
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Run:
-    steps: int
-    wall_s: float
-    cpu_s: float
+    steps: int = 0
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    frames: dict[str, list[float]] = field(default_factory=dict)
+    """CPU seconds per rendered frame, by camera."""
+
+    def frame_ms(self, camera: str) -> float:
+        times = self.frames.get(camera, [])
+        return round(1000 * sum(times) / len(times), 3) if times else 0.0
 
     @property
     def steps_per_s(self) -> float:
@@ -33,37 +39,55 @@ class _Run:
         return self.steps / self.cpu_s
 
 
-def _drive(env: Any, steps: int, seed: int) -> _Run:
-    """Random-walk the base (reversing on collision) with the arm holding its home pose."""
+BENCH_SEEDS = (7, 1, 2, 3, 4)
+"""Apartments the bench drives through (the demo's first); the figures average over them."""
+
+
+def _drive(env: Any, steps: int, seeds: tuple[int, ...]) -> _Run:
+    """Wander like a cautious robot: drive forward with a slowly changing turn rate; after a bump, turn
+    on the spot for a random while. The arm holds its home pose. Steps are split across ``seeds``."""
     import numpy as np
 
-    env.reset(seed=seed)
-    rng = np.random.default_rng(seed)
-    action = np.zeros(10, dtype=np.float32)
-    action[2:9] = env.world.ARM_HOME
-    action[0] = 0.5
-    wall, cpu = time.perf_counter(), time.process_time()
-    for i in range(steps):
-        if i % 20 == 0:
-            action[1] = rng.uniform(-1.0, 1.0)
-        _, _, _, _, info = env.step(action)
-        if info["collision"]:
-            action[1] = 2.0
-    return _Run(steps, time.perf_counter() - wall, time.process_time() - cpu)
+    run = _Run()
+    for k, seed in enumerate(seeds):
+        n = steps // len(seeds) + (1 if k < steps % len(seeds) else 0)
+        env.reset(seed=seed)
+        _time_frames(env.world, run.frames)
+        rng = np.random.default_rng(seed)
+        action = np.zeros(10, dtype=np.float32)
+        action[2:9] = env.world.ARM_HOME
+        turning = 0
+        t_wall, t_cpu = time.perf_counter(), time.process_time()
+        for i in range(n):
+            if turning > 0:
+                action[0], turning = 0.0, turning - 1
+            else:
+                action[0] = 0.5
+                if i % 20 == 0:
+                    action[1] = rng.uniform(-0.8, 0.8)
+            _, _, _, _, info = env.step(action)
+            if info["collision"]:
+                action[1] = rng.choice([-1.5, 1.5])
+                turning = int(rng.integers(5, 15))
+        run.wall_s += time.perf_counter() - t_wall
+        run.cpu_s += time.process_time() - t_cpu
+        run.steps += n
+    return run
 
 
-def _render_ms(env: Any, frames: int) -> dict[str, float]:
-    """Milliseconds per head and wrist frame, CPU time, from the current pose while turning on the spot."""
-    world = env.world
-    out = {}
-    for name, render in (("render_ms", world.render_head), ("wrist_render_ms", world.render_wrist)):
-        cpu = time.process_time()
-        for i in range(frames):
-            x, y, yaw = world.base_pose()
-            world.set_base_pose(x, y, yaw + 0.2 * (i % 2 * 2 - 1))
-            render()
-        out[name] = round((time.process_time() - cpu) / frames * 1000, 3)
-    return out
+def _time_frames(world: Any, frames: dict[str, list[float]]) -> None:
+    """Wrap the world's cameras so each frame's CPU time is recorded."""
+    for camera in ("render_head", "render_wrist"):
+        render = getattr(world, camera)
+        times = frames.setdefault(camera, [])
+
+        def timed(render: Any = render, times: list[float] = times) -> Any:
+            start = time.process_time()
+            out = render()
+            times.append(time.process_time() - start)
+            return out
+
+        setattr(world, camera, timed)
 
 
 @register("command", "bench/sim")
@@ -74,7 +98,6 @@ class BenchSim(Command):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         parser.add_argument("--steps", type=int, default=500, help="env steps per measurement (default 500)")
-        parser.add_argument("--seed", type=int, default=7, help="apartment seed (default 7, the demo's)")
         parser.add_argument("--image-size", type=int, default=128, help="head camera size (default 128)")
 
     def run(self, args: argparse.Namespace) -> int:
@@ -82,33 +105,31 @@ class BenchSim(Command):
             raise ConfigError("--steps must be at least 10")
         from robostack.sim.apartment.env import ApartmentConfig, ApartmentEnv
 
-        results: dict[str, Any] = {}
         config = ApartmentConfig(image_size=args.image_size)
         env = ApartmentEnv(config)
         try:
-            _drive(env, 20, args.seed)  # warm-up: builds the world, fills caches
-            render = _drive(env, args.steps, args.seed)
-            results.update(_render_ms(env, 100))
+            _drive(env, 20, BENCH_SEEDS[:1])  # warm-up: imports, first world
+            render = _drive(env, args.steps, BENCH_SEEDS)
         finally:
             env.close()
         env = ApartmentEnv(config.model_copy(update={"render_cameras": False}))
         try:
-            plain = _drive(env, args.steps, args.seed)
+            plain = _drive(env, args.steps, BENCH_SEEDS)
         finally:
             env.close()
         results = {
             "steps_per_s_render": round(render.steps_per_s, 1),
             "steps_per_s_no_render": round(plain.steps_per_s, 1),
-            "render_ms": results["render_ms"],
+            "render_ms": render.frame_ms("render_head"),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "cpu_steps_per_s_render": round(render.cpu_steps_per_s, 1),
             "cpu_steps_per_s_no_render": round(plain.cpu_steps_per_s, 1),
-            "wrist_render_ms": results["wrist_render_ms"],
+            "wrist_render_ms": render.frame_ms("render_wrist"),
             "image_size": args.image_size,
             "wrist_image_size": config.wrist_image_size,
             "wrist_every": config.wrist_every,
             "steps": args.steps,
-            "seed": args.seed,
+            "seeds": list(BENCH_SEEDS),
             "load_average_1min": round(os.getloadavg()[0], 2),
             "cpu_count": os.cpu_count(),
             "note": "steps_per_s_* are wall-clock; cpu_* use this process's CPU time, which other "
@@ -125,7 +146,7 @@ class BenchSim(Command):
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=f"apartment world, seed {results['seed']}, {results['steps']} steps")
+        table = Table(title=f"apartment world, seeds {results['seeds']}, {results['steps']} steps")
         table.add_column("measure")
         table.add_column("wall clock", justify="right")
         table.add_column("CPU time", justify="right")

@@ -23,6 +23,8 @@ from scipy.sparse.csgraph import dijkstra
 Rect = tuple[float, float, float, float]
 """Axis-aligned rectangle ``(x0, y0, x1, y1)`` in metres."""
 
+MAX_CACHED_FIELDS = 64
+"""Distance fields kept per map (least recently used dropped first); one is ~0.5 MB for an apartment."""
 _NEIGHBOURS = ((0, 1), (1, 0), (1, 1), (1, -1))
 """Half of the 8-neighbourhood; the graph is symmetric, so each edge is added both ways."""
 
@@ -147,13 +149,18 @@ class OccupancyMap:
         goal = self.nearest_free_cell(goal_xy)
         if goal is None:
             return np.full(self.grid.shape, np.inf)
-        if goal not in self._fields:
-            n_cols = self.grid.shape[1]
-            dist = dijkstra(self._free_graph(), directed=False, indices=goal[0] * n_cols + goal[1])
-            dist = dist.reshape(self.grid.shape)
-            dist[self.grid] = np.inf
-            self._fields[goal] = dist
-        return self._fields[goal]
+        if goal in self._fields:
+            self._fields[goal] = self._fields.pop(goal)  # most recently used goes last
+            return self._fields[goal]
+        n_cols = self.grid.shape[1]
+        dist = dijkstra(self._free_graph(), directed=False, indices=goal[0] * n_cols + goal[1])
+        dist = dist.reshape(self.grid.shape)
+        dist[self.grid] = np.inf
+        dist.setflags(write=False)  # shared by every caller: nobody may scribble on the cache
+        self._fields[goal] = dist
+        while len(self._fields) > MAX_CACHED_FIELDS:
+            self._fields.pop(next(iter(self._fields)))
+        return dist
 
     def geodesic_distance(self, a_xy: Iterable[float], b_xy: Iterable[float]) -> float:
         """Shortest free-space path length from a to b in metres (inf when disconnected).
