@@ -30,7 +30,6 @@ from numpy.typing import NDArray
 
 from robostack.sim.apartment import robot as rb
 from robostack.sim.apartment.config import ApartmentConfig
-from robostack.sim.apartment.floor import FloorPainter
 from robostack.sim.apartment.layout import (
     WALL_HEIGHT,
     WALL_THICKNESS,
@@ -39,6 +38,7 @@ from robostack.sim.apartment.layout import (
     ObjectSpec,
 )
 from robostack.sim.apartment.occupancy import OccupancyMap, Rect
+from robostack.sim.apartment.surfaces import ShellPainter
 from robostack.sim.apartment.visibility import RoomVisibility
 
 Vec3 = tuple[float, float, float]
@@ -175,7 +175,11 @@ class ApartmentWorld:
         self.reset_episode(self.layout.robot_start)
 
     def _static_boxes(
-        self, boxes: list[tuple[Vec3, Vec3]], rgba: tuple[float, ...], group: frozenset[str] | None = None
+        self,
+        boxes: list[tuple[Vec3, Vec3]],
+        rgba: tuple[float, ...],
+        group: frozenset[str] | None = None,
+        bodies: list[int] | None = None,
     ) -> None:
         """Static boxes ``(half_extents, centre)``: visual-only bodies (batched 16 to a body) filed under
         the rooms they belong to, so rendering can hide rooms it cannot see, plus collision-only bodies
@@ -190,7 +194,10 @@ class ApartmentWorld:
             )
             body = p.createMultiBody(0, -1, vis, (0, 0, 0), physicsClientId=cid)
             p.changeVisualShape(body, -1, rgbaColor=list(rgba), physicsClientId=cid)
-            self._room_bodies.setdefault(group or self._all_rooms, []).append(body)
+            if bodies is None:
+                self._room_bodies.setdefault(group or self._all_rooms, []).append(body)
+            else:
+                bodies.append(body)
         self._collision_boxes.extend(boxes)
 
     def _build_static_collision(self) -> None:
@@ -219,19 +226,32 @@ class ApartmentWorld:
                 (((x1 - x0) / 2, (y1 - y0) / 2, 0.005), ((x0 + x1) / 2, (y0 + y1) / 2, -0.005))
             )
         colors = {name: (*rgb, 1.0) for name, rgb in ROOM_COLORS.items()}
-        self._floor = FloorPainter(self.layout, self.occupancy, colors, WALL_HEIGHT, CEILING_COLOR)
+        self._shell = ShellPainter(
+            self.layout,
+            self.occupancy,
+            [w.rect() for w in self.layout.walls],
+            WALL_HEIGHT,
+            colors,
+            WALL_COLOR,
+            CEILING_COLOR,
+        )
 
     def _build_walls(self) -> None:
-        groups: dict[frozenset[str], list[tuple[Vec3, Vec3]]] = {}
-        for piece, rooms in _wall_pieces(self.layout):
-            x0, y0, x1, y1 = piece
-            box = (
-                ((x1 - x0) / 2, (y1 - y0) / 2, WALL_HEIGHT / 2),
-                ((x0 + x1) / 2, (y0 + y1) / 2, WALL_HEIGHT / 2),
+        """Walls: collision boxes, plus visual boxes that stay parked out of view unless a camera looks
+        from above the walls (cameras below the ceiling ray-cast the walls instead, see `surfaces.py`)."""
+        boxes = []
+        for x0, y0, x1, y1 in (w.rect() for w in self.layout.walls):
+            boxes.append(
+                (
+                    ((x1 - x0) / 2, (y1 - y0) / 2, WALL_HEIGHT / 2),
+                    ((x0 + x1) / 2, (y0 + y1) / 2, WALL_HEIGHT / 2),
+                )
             )
-            groups.setdefault(rooms, []).append(box)
-        for rooms, boxes in groups.items():
-            self._static_boxes(boxes, WALL_COLOR, rooms)
+        self._wall_bodies: list[int] = []
+        self._static_boxes(boxes, WALL_COLOR, bodies=self._wall_bodies)
+        for body in self._wall_bodies:
+            p.resetBasePositionAndOrientation(body, HIDDEN_AT, (0, 0, 0, 1), physicsClientId=self._cid)
+        self._walls_drawn = False
 
     def _build_furniture(self, f: Furniture) -> None:
         cx, cy = f.center
@@ -619,10 +639,15 @@ class ApartmentWorld:
         up: NDArray[np.float64],
         fov_deg: float,
         near: float,
+        shell: bool = True,
     ) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
-        """One TinyRenderer frame plus the analytic floor: ``(rgb, depth in metres along the axis)``.
-        ``size`` is a side length or ``(width, height)``; ``fov_deg`` is vertical."""
+        """One frame: ``(rgb, depth in metres along the optical axis)``. ``size`` is a side length or
+        ``(width, height)``; ``fov_deg`` is vertical. TinyRenderer draws furniture, objects and the robot;
+        the shell (floor, ceiling, and walls when the eye is below the ceiling) is ray-cast and composited
+        by depth. ``shell=False`` skips the compositing (tests compare against real geometry)."""
         width, height = (size, size) if isinstance(size, int) else size
+        cast_walls = float(eye[2]) < WALL_HEIGHT - 1e-3
+        self._draw_walls(not cast_walls)
         far = self.config.far
         view = p.computeViewMatrix(eye.tolist(), (eye + forward).tolist(), up.tolist())
         key = (fov_deg, near, width / height)
@@ -639,11 +664,24 @@ class ApartmentWorld:
             shadow=0,
             physicsClientId=self._cid,
         )
-        rgb = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(height, width, 4)[:, :, :3])
-        z = np.asarray(zbuf, dtype=np.float32).reshape(height, width)
+        frame = np.array(rgba, dtype=np.uint8, copy=True).reshape(-1)
+        z = np.asarray(zbuf, dtype=np.float32).reshape(-1)
         depth = np.clip(far * near / (far - (far - near) * z), near, far).astype(np.float32)
-        self._floor.paint(rgb, depth, eye, forward, up, fov_deg, far)
-        return rgb, depth
+        if shell:
+            self._shell.paint(
+                frame.view(np.uint32), depth, (height, width), eye, forward, up, fov_deg, cast_walls
+            )
+        rgb = np.ascontiguousarray(frame.reshape(height, width, 4)[:, :, :3])
+        return rgb, depth.reshape(height, width)
+
+    def _draw_walls(self, drawn: bool) -> None:
+        """Show the wall boxes to TinyRenderer (views from above) or park them (views from inside)."""
+        if drawn == self._walls_drawn:
+            return
+        for body in self._wall_bodies:
+            where = (0.0, 0.0, 0.0) if drawn else HIDDEN_AT
+            p.resetBasePositionAndOrientation(body, where, (0, 0, 0, 1), physicsClientId=self._cid)
+        self._walls_drawn = drawn
 
     def _show_rooms(self, visible: frozenset[str]) -> None:
         """Park the geometry of rooms the camera cannot see out of view (portal culling)."""
