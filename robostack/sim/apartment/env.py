@@ -50,7 +50,7 @@ class ApartmentEnv(gym.Env[Obs, NDArray[np.float32]]):
         self.metadata = {"render_modes": ["rgb_array"], "render_fps": round(1.0 / self.config.control_dt)}
         lo, hi = self._joint_limits()
         c = self.config
-        self.action_space = spaces.Box(
+        self.action_space = self._box = spaces.Box(
             low=np.array([-c.max_linear, -c.max_angular, *lo, 0.0], dtype=np.float32),
             high=np.array([c.max_linear, c.max_angular, *hi, 1.0], dtype=np.float32),
             dtype=np.float32,
@@ -58,7 +58,7 @@ class ApartmentEnv(gym.Env[Obs, NDArray[np.float32]]):
         n, m = c.image_size, c.wrist_image_size
         joint_lo = np.array([*lo, 0.0, 0.0], dtype=np.float32)
         joint_hi = np.array([*hi, rb.FINGER_MAX, rb.FINGER_MAX], dtype=np.float32)
-        self.observation_space = spaces.Dict(
+        self.observation_space = spaces.Dict(  # type: ignore[assignment]
             {
                 "rgb": spaces.Box(0, 255, (n, n, 3), np.uint8),
                 "depth": spaces.Box(0.0, c.far, (n, n, 1), np.float32),
@@ -130,9 +130,7 @@ class ApartmentEnv(gym.Env[Obs, NDArray[np.float32]]):
 
     def step(self, action: NDArray[np.float32]) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         world = self.world
-        a = np.clip(
-            np.asarray(action, dtype=np.float64).reshape(10), self.action_space.low, self.action_space.high
-        )
+        a = np.clip(np.asarray(action, dtype=np.float64).reshape(10), self._box.low, self._box.high)
         if not np.all(np.isfinite(a)):
             raise ContractError("action holds NaN or infinite values")
         collision = self._drive(world, float(a[0]), float(a[1]))

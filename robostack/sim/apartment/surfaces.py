@@ -220,8 +220,8 @@ class ShellPainter:
         depth[idx[hit]] = t[hit]
 
     def _cast_walls(
-        self, ex: float, ey: float, dx: NDArray[np.float32], dy: NDArray[np.float32]
-    ) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
+        self, ex: float, ey: float, dx: NDArray[np.floating], dy: NDArray[np.floating]
+    ) -> tuple[NDArray[np.intp], NDArray[np.floating]]:
         """Per pixel: the wall face its ray meets first (sampled over directions) and the exact depth."""
         theta = np.arctan2(dy, dx)
         lo, hi = float(theta.min()), float(theta.max())

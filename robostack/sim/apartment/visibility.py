@@ -1,10 +1,10 @@
 """Which rooms a camera can see: portal culling through doorways.
 
-TinyRenderer pays for every triangle it rasterises, hidden or not, so drawing the whole apartment
-for every frame costs several times what the visible part costs (walls of far rooms overlap each other
-many times in the image). Walls here are opaque and rooms connect only through doorways, so a room is
-visible exactly when a line of sight passes through the chain of doorways leading to it. Rooms that
-fail the test are moved out of view before rendering; the rendered image is unchanged.
+TinyRenderer pays for every triangle it rasterises, hidden or not. Walls are opaque and rooms connect
+only through doorways, so a room is visible exactly when a line of sight passes through the chain of
+doorways leading to it; the world parks the furniture of the other rooms out of view before rendering.
+(Walls themselves are ray-cast, see `surfaces.py`, and hide whatever TinyRenderer draws behind them, so
+culling changes only the cost of a frame, never its pixels.)
 
 The test is conservative: a doorway within ``NEAR_DOOR`` of the camera opens its room (and everything
 that room's doorways show within the field of view) unconditionally, since a camera standing in a

@@ -1,12 +1,14 @@
 """The apartment in pybullet: static scene, kinematic mobile manipulator, cameras and a geometric gripper.
 
-Speed decisions (DESIGN.md §5; `robostack bench sim` measures them):
+Speed decisions (DESIGN.md §5; `robostack bench sim` measures them). TinyRenderer costs ~300 ns per
+covered pixel, so the work is to make it cover few pixels:
 
-- Headless pybullet (DIRECT) with the TinyRenderer, no shadows, no segmentation mask.
-- Everything visible is a primitive: walls are boxes batched 16 to a body, furniture a few boxes,
-  objects one cylinder/box/sphere each, and the robot's meshes are replaced by primitives
-  (see `robot.py`). TinyRenderer's cost is mostly pixels covered by each triangle's bounding box, so
-  the floor is one thin slab per room.
+- The room shell (floor, ceiling, walls) is ray-cast in numpy and composited by depth (`surfaces.py`):
+  exact depths, the same colours TinyRenderer would give, ~0.5 ms instead of ~3.5 ms per 128x128 frame.
+  TinyRenderer (DIRECT, no shadows, no segmentation mask) draws only furniture, objects and the robot.
+- Furniture of rooms the camera cannot see through doorways is parked out of view (`visibility.py`).
+- Everything drawn is a primitive: furniture a few boxes (batched, up to 16 to a body), objects one
+  cylinder/box/sphere each, and the robot's meshes are replaced by primitives (see `robot.py`).
 - The base and the arm are kinematic: poses are set each step (`resetBasePositionAndOrientation`,
   `resetJointState`), base collisions are an occupancy-grid lookup, and physics (`stepSimulation`) runs
   only while a released object settles.
@@ -116,10 +118,12 @@ def _yaw_quat(yaw: float) -> Quat:
 
 
 def top_down_orientation(yaw: float = 0.0) -> Quat:
-    """Grasp orientation with the hand pointing straight down and the fingers closing across the
-    horizontal direction ``yaw + pi/2`` (so ``yaw`` is the direction the fingers' faces point along)."""
+    """Grasp orientation (xyzw) with the hand pointing straight down, its x axis along the horizontal
+    direction ``yaw`` and the fingers closing along the perpendicular horizontal axis (``yaw + pi/2``).
+    With ``yaw`` = the base's heading, the fingers close from the robot's left and right."""
     q = p.getQuaternionFromEuler((math.pi, 0.0, 0.0))
-    return tuple(p.multiplyTransforms((0, 0, 0), _yaw_quat(yaw), (0, 0, 0), q)[1])  # type: ignore[return-value]
+    x, y, z, w = p.multiplyTransforms((0, 0, 0), _yaw_quat(yaw), (0, 0, 0), q)[1]
+    return (x, y, z, w)
 
 
 class ApartmentWorld:
@@ -171,7 +175,7 @@ class ApartmentWorld:
         self._build_static_collision()
         self._visibility = RoomVisibility(self.layout)
         self._shown: frozenset[str] = self._all_rooms
-        self._projections: dict[tuple[float, float], list[float]] = {}
+        self._projections: dict[tuple[float, float, float], list[float]] = {}
         self.reset_episode(self.layout.robot_start)
 
     def _static_boxes(
@@ -419,7 +423,8 @@ class ApartmentWorld:
 
     def _link_pose(self, link: int) -> tuple[Vec3, Quat]:
         state = p.getLinkState(self.robot_id, link, computeForwardKinematics=True, physicsClientId=self._cid)
-        return tuple(state[4]), tuple(state[5])  # type: ignore[return-value]
+        (px, py, pz), (qx, qy, qz, qw) = state[4], state[5]
+        return (px, py, pz), (qx, qy, qz, qw)
 
     def end_effector_pose(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Grasp point (between the fingertips) ``(xyz, quat xyzw)`` in the world frame."""
@@ -548,7 +553,8 @@ class ApartmentWorld:
         g_pos, g_quat = self._link_pose(self._grasp_link)
         o_pos, o_quat = p.getBasePositionAndOrientation(body, physicsClientId=self._cid)
         inv_pos, inv_quat = p.invertTransform(g_pos, g_quat)
-        self._grasp_offset = p.multiplyTransforms(inv_pos, inv_quat, o_pos, o_quat)  # type: ignore[assignment]
+        (px, py, pz), (qx, qy, qz, qw) = p.multiplyTransforms(inv_pos, inv_quat, o_pos, o_quat)
+        self._grasp_offset = ((px, py, pz), (qx, qy, qz, qw))
         g_rot = np.array(p.getMatrixFromQuaternion(g_quat)).reshape(3, 3)
         width = self._width_across(self._specs[name], o_quat, g_rot[:, 1])
         self._holding = name
