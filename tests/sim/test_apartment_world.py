@@ -57,6 +57,30 @@ def test_pick_and_release_the_red_mug(world):
     assert np.linalg.norm(settled[:2] - mug[:2]) < 0.05
 
 
+def test_a_bad_place_falls_to_the_floor(world):
+    world.reset_episode(world.layout.robot_start)
+    mug = world.object_position("red mug")
+    _face(world, mug)
+    quat = top_down_orientation(world.base_pose()[2])
+    world.set_arm_joints(world.inverse_kinematics(mug, quat))
+    assert world.close_gripper() == "red mug"
+    counter = world.furniture("kitchen counter")
+    # Carry it past the counter's front edge, towards the robot, and let go in mid-air.
+    base = world.base_pose()
+    toward = np.array([base[0], base[1]]) - mug[:2]
+    toward /= np.linalg.norm(toward)
+    x0, y0, x1, y1 = counter.footprint()
+    for step in np.arange(0.05, 0.5, 0.05):
+        xy = mug[:2] + step * toward
+        if not (x0 - 0.05 <= xy[0] <= x1 + 0.05 and y0 - 0.05 <= xy[1] <= y1 + 0.05):
+            break
+    target = np.array([xy[0], xy[1], mug[2] + 0.05])
+    world.set_arm_joints(world.inverse_kinematics(target, quat))
+    world.open_gripper()
+    assert world.object_position("red mug")[2] < 0.1  # on the floor, not on the counter
+    assert world.physics_dirty
+
+
 def test_closing_on_nothing(world):
     world.reset_episode(world.layout.robot_start)
     world.set_arm_joints(world.ARM_HOME)

@@ -202,11 +202,13 @@ class ApartmentEnv(gym.Env[Obs, NDArray[np.float32]]):
         }
 
     def _info(self, collision: bool) -> dict[str, Any]:
+        world = self.world
         return {
             "collision": collision,
-            "holding": self.world.holding,
+            "holding": world.holding,
             "sim_time": self._steps * self.config.control_dt,
             "layout_seed": self._layout.seed if self._layout is not None else None,
+            "room": world.room_at(world.base_pose()[:2]),
         }
 
     def _close_world(self) -> None:
