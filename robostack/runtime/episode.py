@@ -12,7 +12,7 @@ from pydantic import field_validator
 from robostack import __version__
 from robostack.core.config import StrictModel
 from robostack.core.errors import RobostackError
-from robostack.core.logging import progress
+from robostack.core.logging import console, progress
 from robostack.core.types import EpisodeResult, Plan
 from robostack.hal.sim_robot import SimRobot
 from robostack.runtime.metrics import episode_metrics
@@ -62,6 +62,9 @@ def run_episode(config: EpisodeConfig, show_progress: bool = True) -> EpisodeRes
     """Parse, run every subtask closed-loop, measure, and write the outputs when ``config.out``."""
     plan = parse_instruction(config.instruction, config.parser)
     skills = select_skills(config.skills)
+    if show_progress:
+        steps = "  →  ".join(str(s) for s in plan.subtasks)
+        console.print(f"[bold]plan[/] ({plan.level}): {steps}")
     started = time.perf_counter()
     rerun = _open_rerun(config)
     with SimRobot(config.world, seed=config.seed) as robot, progress(transient=not show_progress) as bar:
