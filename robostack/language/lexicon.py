@@ -37,7 +37,7 @@ CLIMB_VERBS = wordset("climb ascend descend")
 FOLLOW_VERBS = wordset("follow")
 REACH_VERBS = wordset("reach approach find locate arrive visit")
 TURN_VERBS = wordset("turn veer bear swing rotate pivot spin")
-STOP_VERBS = wordset("stop wait halt stand pause remain stay end finish")
+STOP_VERBS = wordset("stop wait halt stand pause remain stay end finish sit rest park")
 PICK_VERBS = wordset("pick grab fetch collect lift retrieve obtain take get")
 PLACE_VERBS = wordset("put place set drop store deposit throw toss stash insert")
 BRING_VERBS = wordset("bring carry deliver move take return transport relocate get")
@@ -57,7 +57,8 @@ NAV_VERBS = (
 ALL_VERBS = NAV_VERBS | PICK_VERBS | PLACE_VERBS | BRING_VERBS
 
 CLAUSE_FILLERS = wordset(
-    "then and now next first firstly finally lastly please afterwards also again so once there "
+    "then and now next first firstly finally lastly please afterwards also again so once there start "
+    "begin "
     "you i will should need want to can could would just immediately slowly carefully quickly "
     "after that robot hey ok okay kindly be sure continuing"
 )
@@ -109,6 +110,8 @@ PREPOSITIONS: dict[str, str] = {
     "crossing": "go_through",
     "entering": "go_into",
     "exiting": "exit",
+    "pass": "go_past",
+    "passed": "go_past",
 }
 """What a preposition says about the landmark after it, in A²Nav's action set ('' = no step)."""
 
@@ -119,7 +122,7 @@ SEGMENT_FILLERS = wordset(
 
 NP_BOUNDARIES = wordset(
     "and or but then where which that who whose while as so if when once is are was will should "
-    "using use take make go walk turn stop keep continue head enter exit wait it they there "
+    "using use it they there "
     "your you leaving keeping heading going walking following making taking "
     "staying toward towards until till"
 )

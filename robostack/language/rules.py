@@ -24,6 +24,7 @@ from robostack.language.text import (
     DETERMINERS,
     DIRECTION_WORDS,
     NUMBER_WORDS,
+    SOFT_MODIFIERS,
     clean,
     noun_phrase,
     sentences,
@@ -43,12 +44,18 @@ _PHRASES = (
     (("pick", "up"), "pickup"),
     (("turn", "around"), "turnaround"),
     (("u", "turn"), "turnaround"),
+    (("about", "face"), "turnaround"),
+    (("about", "turn"), "turnaround"),
+    (("start", "by"), ""),
+    (("in", "between"), "between"),
 )
 """Multi-word phrases joined (or dropped) before clause parsing."""
 
 _EXTRA_PREPS = {"infront": "go_to", "nextto": "go_to", "outof": "exit", "upto": "go_to"}
 _PLACE_PREPS = wordset("in into on onto inside at to under beside nextto near by infront over inside")
-_STOP_LOCATION_PREPS = wordset("to at near by beside nextto infront in on onto inside under before")
+_STOP_LOCATION_PREPS = wordset(
+    "to at near by beside nextto infront in on onto inside under before between behind facing"
+)
 _TURN_BEFORE_PREPS = wordset("at by near after before when once upon infront nextto")
 
 
@@ -69,6 +76,8 @@ class _State:
     holding: str = ""
     primitive_moves: int = 0
     manipulation: bool = False
+    verbs: int = 0
+    """Clauses that started with a verb we know, even when they name no landmark ("go straight")."""
 
     def nav(self, action: str, target: str = "", explicit: bool = True) -> None:
         self.steps.append(Step(Subtask("navigate", action, target), explicit))
@@ -97,6 +106,17 @@ def join_phrases(words: Sequence[str]) -> list[str]:
     return out
 
 
+def lemma(word: str) -> str:
+    """ "climbing" → "climb", "stopping" → "stop", "taking" → "take"; other words unchanged."""
+    if not word.endswith("ing") or len(word) < 5 or lx.PREPOSITIONS.get(word) is not None:
+        return word
+    stem = word[:-3]
+    for candidate in (stem, stem + "e", stem[:-1]):
+        if candidate in lx.ALL_VERBS:
+            return candidate
+    return word
+
+
 def is_region(target: str) -> bool:
     """Rooms and areas are entered (`go_into`), objects are approached (`go_to`)."""
     return bool(target) and target.split()[-1] in lx.REGION_HEADS
@@ -119,7 +139,7 @@ def _is_verb_start(words: Sequence[str], i: int) -> bool:
 
 def split_clauses(sentence: Sequence[str]) -> list[list[str]]:
     """Cut a sentence before every verb that starts a clause; drop connectors and fillers."""
-    words = join_phrases(sentence)
+    words = [lemma(w) for w in join_phrases(sentence)]
     clauses: list[list[str]] = [[]]
     for i, word in enumerate(words):
         if i > 0 and _is_verb_start(words, i) and clauses[-1]:
@@ -149,10 +169,24 @@ def _prep_action(word: str) -> str | None:
     return lx.PREPOSITIONS.get(word)
 
 
-def _is_boundary(word: str) -> bool:
-    if word in lx.NP_BOUNDARIES or word in lx.ALL_VERBS:
+_NOUN_VERBS = wordset("set exit stand rest step end park return run store drop place head pass hall")
+"""Verbs that are also landmark nouns ("the exit sign", "a set of doors")."""
+
+
+def _is_boundary(word: str, prev: str = "") -> bool:
+    """Does ``word`` end the noun phrase that ``prev`` is the last word of?"""
+    if word in lx.NP_BOUNDARIES:
         return True
+    if prev in DETERMINERS or prev in SOFT_MODIFIERS:
+        return False
+    if word in lx.ALL_VERBS:
+        return not (word in _NOUN_VERBS and (prev in DETERMINERS or prev in SOFT_MODIFIERS or prev == "of"))
     return len(word) > 5 and word.endswith("ing") and word not in lx.NOUN_ING
+
+
+def _has_content(np_words: Sequence[str]) -> bool:
+    """Has the phrase a noun yet? ("the three" has not; "the door" and "the left of" have)."""
+    return np_words[-1] != "of" and any(w not in DETERMINERS and w not in SOFT_MODIFIERS for w in np_words)
 
 
 def _segments(words: Sequence[str], first_action: str) -> list[tuple[str, str, list[str]]]:
@@ -161,6 +195,9 @@ def _segments(words: Sequence[str], first_action: str) -> list[tuple[str, str, l
     closed = False
     for word in words:
         action = _prep_action(word)
+        after_determiner = bool(segs[-1][2]) and segs[-1][2][-1] in DETERMINERS | SOFT_MODIFIERS
+        if action is not None and after_determiner and not closed:
+            action = None  # "the outside of the building", "the back of the room": a noun here
         if action is not None and not (word in ("down", "up", "over") and not segs[-1][2] and closed):
             if word == "of" and segs[-1][2]:
                 segs[-1][2].append(word)
@@ -170,7 +207,10 @@ def _segments(words: Sequence[str], first_action: str) -> list[tuple[str, str, l
             continue
         if closed:
             continue
-        if segs[-1][2] and (_is_boundary(word) or (word in DETERMINERS and segs[-1][2][-1] != "of")):
+        np_words = segs[-1][2]
+        if np_words and (
+            _is_boundary(word, np_words[-1]) or (word in DETERMINERS and _has_content(np_words))
+        ):
             closed = True
             continue
         if not segs[-1][2] and word in lx.SEGMENT_FILLERS and segs[-1][1] in ("until", "till", "til"):
@@ -207,11 +247,32 @@ def _direction(words: Sequence[str]) -> tuple[str, int]:
     for i, word in enumerate(words[:6]):
         if word in ("left", "right"):
             return f"turn_{word}", i
-        if word in lx.TURN_AROUND or word == "turnaround":
+        if word in lx.TURN_AROUND or word in ("turnaround", "180"):
             return "turn_around", i
         if _prep_action(word) not in (None, "") and word not in ("to", "around"):
             break
     return "", -1
+
+
+def _turn_object(words: Sequence[str]) -> bool:
+    """ "take a left", "make a sharp right", "take the second right": a turn, not a pick."""
+    for word in words[:4]:
+        if word in ("left", "right"):
+            return True
+        if word not in DETERMINERS and word not in (
+            "slight",
+            "sharp",
+            "hard",
+            "quick",
+            "immediate",
+            "first",
+            "second",
+            "third",
+            "next",
+            "u",
+        ):
+            return False
+    return False
 
 
 def _emit_turn(state: _State, turn: str) -> None:
@@ -321,7 +382,7 @@ def _receptacle(rest: Sequence[str]) -> str:
 def _until_boundary(words: Sequence[str]) -> list[str]:
     out: list[str] = []
     for word in words:
-        if out and (_is_boundary(word) or _prep_action(word) not in (None, "") and word != "of"):
+        if out and (_is_boundary(word, out[-1]) or _prep_action(word) is not None and word != "of"):
             break
         out.append(word)
     return out
@@ -333,7 +394,7 @@ def _parse_manipulation(state: _State, verb: str, words: Sequence[str]) -> bool:
         not words or _prep_action(words[0]) not in (None, "") or words[0] in DIRECTION_WORDS
     ):
         return False
-    if verb in ("take", "make") and len(words) >= 1 and _direction(words)[0] and len(words) <= 4:
+    if verb in ("take", "make", "hang") and _turn_object(words):
         return False
     obj, rest = _object_and_rest(words, state)
     if verb in ("take", "get", "move", "carry") and is_region(obj) or obj in ("stairs", "steps", "staircase"):
@@ -351,12 +412,28 @@ def _parse_manipulation(state: _State, verb: str, words: Sequence[str]) -> bool:
     return True
 
 
+def _keeping_beside(words: Sequence[str]) -> str:
+    """ "with the counter on your left" / "keeping the bed to your right" → the landmark passed."""
+    if not words or words[0] not in ("with", "keep", "keeping"):
+        return ""
+    for i in range(1, len(words) - 1):
+        if words[i] in ("on", "to", "at") and words[-1] in ("left", "right", "side"):
+            return noun_phrase(words[1:i])
+    return ""
+
+
 def parse_clause(state: _State, clause: Sequence[str]) -> None:
     """Read one clause into ``state``."""
     words = _strip_fillers(clause)
     if not words:
         return
+    beside = _keeping_beside(words)
+    if beside:
+        state.nav("go_past", beside)
+        return
     verb, rest = words[0], words[1:]
+    if verb in lx.ALL_VERBS or verb in ("pickup", "turnaround"):
+        state.verbs += 1
     if verb == "pickup" or (verb == "pick" and "up" in rest[:4]):
         obj, _ = _object_and_rest([w for w in rest if w != "up"] if verb == "pick" else rest, state)
         _pick(state, obj)
@@ -367,7 +444,7 @@ def parse_clause(state: _State, clause: Sequence[str]) -> None:
         _emit_turn(state, "turn_around")
         _chain(state, rest)
         return
-    if verb in lx.TURN_VERBS or (verb in ("make", "take", "hang") and _direction(rest)[0]):
+    if verb in lx.TURN_VERBS or (verb in ("make", "take", "hang") and _turn_object(rest)):
         _parse_turn(state, rest)
         return
     if verb == "leave" and rest and not is_region(noun_phrase(_until_boundary(rest))) and state.holding:
@@ -404,7 +481,9 @@ def parse_clause(state: _State, clause: Sequence[str]) -> None:
 def _parse_motion(state: _State, words: Sequence[str]) -> None:
     """ "go left", "walk straight past the table to the kitchen", "go up the stairs"."""
     i = 0
-    while i < len(words) and words[i] in DIRECTION_WORDS and words[i] not in ("left", "right", "up", "down"):
+    while i < len(words) and words[i] in DIRECTION_WORDS and _prep_action(words[i]) is None:
+        if words[i] in ("left", "right"):
+            break
         i += 1
     if i < len(words) and words[i] in ("left", "right"):
         state.nav(f"turn_{words[i]}")
@@ -413,15 +492,17 @@ def _parse_motion(state: _State, words: Sequence[str]) -> None:
 
 
 def _parse_stop(state: _State, words: Sequence[str]) -> None:
-    """ "stop at the table" / "wait in the kitchen" — the place to stop is a landmark to reach."""
+    """ "stop at the table" / "wait in the kitchen": the place to stop is a landmark to reach."""
     for i, word in enumerate(words):
         if word in _STOP_LOCATION_PREPS:
+            _chain(state, words[:i])
             target = noun_phrase(_until_boundary(words[i + 1 :]))
             if target and target not in lx.PRONOUNS:
                 action = "go_into" if word in ("in", "inside") and is_region(target) else "go_to"
                 state.nav(action, target)
             _chain(state, _after_first_np(words[i + 1 :]))
             return
+    _chain(state, words)
 
 
 def _after_first_np(words: Sequence[str]) -> list[str]:
@@ -433,7 +514,7 @@ def _dedupe(steps: Sequence[Step]) -> list[Step]:
     """Drop a step that repeats the one before it ("go to the table", implicit go_to table)."""
     out: list[Step] = []
     for step in steps:
-        if out and out[-1].subtask == step.subtask:
+        if out and out[-1].subtask == step.subtask and step.subtask.action not in ("turn_left", "turn_right"):
             if step.explicit and not out[-1].explicit:
                 out[-1] = step
             continue
@@ -465,7 +546,7 @@ class RuleParser:
             for clause in split_clauses(sentence):
                 parse_clause(state, clause)
         steps = _dedupe(state.steps)
-        if not steps and not state.primitive_moves:
+        if not steps and not state.primitive_moves and not state.verbs:
             raise InstructionError(f"no action or place found in instruction {text.strip()[:80]!r}")
         subtasks = [s.subtask for s in steps if s.subtask.action != "stop"]
         subtasks.append(Subtask("navigate", "stop"))

@@ -57,6 +57,11 @@ SPATIAL_HEADS = wordset(
 )
 """Heads that locate another noun ("the end of the hallway" → the landmark is the hallway)."""
 
+QUANTITY_HEADS = wordset(
+    "side way part set pair flight series row couple bunch group sets pairs flights kind"
+)
+"""Heads that count or part another noun ("the set of doors" → doors)."""
+
 DIRECTION_WORDS = wordset(
     "left right straight forward forwards ahead back backwards slightly slight sharp hard "
     "immediately directly north south east west up down around away there here again further "
@@ -117,7 +122,7 @@ def noun_phrase(words: Sequence[str], max_words: int = 3) -> str:
     while "of" in words:
         k = words.index("of")
         head = strip_determiners(words[:k])
-        if head and all(w in SPATIAL_HEADS or w in ("side", "way", "part") for w in head):
+        if head and all(w in SPATIAL_HEADS or w in QUANTITY_HEADS for w in head):
             words = words[k + 1 :]
             continue
         words = words[:k] if head else words[k + 1 :]

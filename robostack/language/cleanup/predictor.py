@@ -1,0 +1,153 @@
+"""A trained grounder: text in, (level, task) out; saved as ``config.yaml`` + ``model.safetensors``.
+
+Everything the model needs to read a command (vocabulary, label list, hashing size) is saved with
+it, so ``from_pretrained`` alone reproduces the predictions bit for bit (DESIGN.md §3: no pickle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+from torch import nn
+
+from robostack.core.errors import RobostackError
+from robostack.language.cleanup.features import Vocab, hashed_ngrams, words
+from robostack.language.cleanup.models import LEVELS, ModelConfig, build_model
+
+MAX_LEN = 64
+"""Words the encoder reads; longer commands (a few L1 ones) are cut (their n-grams still count)."""
+
+
+def encode_texts(texts: Sequence[str], vocab: Vocab, buckets: int) -> list[tuple[list[int], list[int]]]:
+    """Per text: token ids (words only, at most `MAX_LEN`) and hashed n-gram ids (when ``buckets``)."""
+    return [(vocab.encode(words(t), MAX_LEN), hashed_ngrams(t, buckets) if buckets else []) for t in texts]
+
+
+def collate(encoded: Sequence[tuple[list[int], list[int]]]) -> dict[str, torch.Tensor]:
+    """Pad token ids and flatten n-grams into EmbeddingBag's ``input``/``offsets`` form."""
+    width = max(len(ids) for ids, _ in encoded)
+    ids = torch.zeros(len(encoded), width, dtype=torch.long)
+    for i, (seq, _) in enumerate(encoded):
+        ids[i, : len(seq)] = torch.tensor(seq)
+    batch = {"ids": ids, "lengths": torch.tensor([len(seq) for seq, _ in encoded])}
+    if encoded[0][1]:
+        offsets = np.cumsum([0] + [len(g) for _, g in encoded[:-1]])
+        batch["ngrams"] = torch.tensor([i for _, g in encoded for i in g], dtype=torch.long)
+        batch["offsets"] = torch.tensor(offsets, dtype=torch.long)
+    return batch
+
+
+def encode_batch(texts: Sequence[str], vocab: Vocab, buckets: int) -> dict[str, torch.Tensor]:
+    return collate(encode_texts(texts, vocab, buckets))
+
+
+def decode(log_probs: np.ndarray, labels: Sequence[str], marginal: bool) -> list[tuple[str, str]]:
+    """Joint scores → (level, task).
+
+    ``marginal=False`` is the paper's argmax over (level, task) pairs. ``marginal=True`` (ours)
+    picks the level by its marginal probability, then the task string with the most probability
+    mass among that level's tasks, summed over levels: L1 and L2 share task strings, so evidence
+    for either counts for the task.
+    """
+    pairs = [lab.split("|", 1) for lab in labels]
+    if not marginal:
+        best = log_probs.argmax(axis=1)
+        return [(pairs[k][0], pairs[k][1]) for k in best]
+    probs = np.exp(log_probs - log_probs.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    level_idx = np.array([LEVELS.index(p[0]) for p in pairs])
+    tasks = sorted({p[1] for p in pairs})
+    task_idx = np.array([tasks.index(p[1]) for p in pairs])
+    allowed = np.zeros((len(LEVELS), len(tasks)), dtype=bool)
+    allowed[level_idx, task_idx] = True
+    out = []
+    for row in probs:
+        level_mass = np.bincount(level_idx, weights=row, minlength=len(LEVELS))
+        lvl = int(level_mass.argmax())
+        task_mass = np.bincount(task_idx, weights=row, minlength=len(tasks))
+        task_mass[~allowed[lvl]] = -1.0
+        out.append((LEVELS[lvl], tasks[int(task_mass.argmax())]))
+    return out
+
+
+class GroundingPredictor:
+    """An ensemble of one or more neural grounders sharing a vocabulary and label set."""
+
+    def __init__(self, cfg: ModelConfig, vocab: Vocab, labels: Sequence[str], members: Sequence[nn.Module]):
+        self.cfg, self.vocab, self.labels = cfg, vocab, tuple(labels)
+        self.members = list(members)
+        for m in self.members:
+            m.eval()
+
+    @property
+    def marginal(self) -> bool:
+        return self.cfg.kind == "hybrid"
+
+    @torch.no_grad()
+    def log_probs(self, texts: Sequence[str]) -> np.ndarray:
+        """Ensemble-averaged log-probabilities over the joint labels, (N, n_labels)."""
+        batch = encode_batch(texts, self.vocab, self.cfg.buckets)
+        probs = torch.stack([m(batch).exp() for m in self.members]).mean(0)
+        return probs.clamp_min(1e-12).log().numpy().astype(np.float64)
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, str]]:
+        if not texts:
+            return []
+        return decode(self.log_probs(texts), self.labels, self.marginal)
+
+    def save_pretrained(self, directory: str | Path, extra: dict[str, Any] | None = None) -> None:
+        """Write ``config.yaml`` (sizes, vocabulary, labels) and ``model.safetensors`` (weights)."""
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        config = {
+            "model": {**asdict(self.cfg), "level_of_label": list(self.cfg.level_of_label)},
+            "members": len(self.members),
+            "labels": list(self.labels),
+            "vocab": list(self.vocab.itos),
+            **(extra or {}),
+        }
+        tensors = {
+            f"member{i}.{name}": t.detach().contiguous().clone()
+            for i, m in enumerate(self.members)
+            for name, t in m.state_dict().items()
+        }
+        tmp = directory / "model.safetensors.tmp"
+        save_file(tensors, str(tmp))
+        tmp.replace(directory / "model.safetensors")
+        (directory / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False, width=200))
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path) -> GroundingPredictor:
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        directory = Path(directory)
+        try:
+            config = yaml.safe_load((directory / "config.yaml").read_text())
+            tensors = load_file(str(directory / "model.safetensors"))
+        except (OSError, yaml.YAMLError, SafetensorError) as err:
+            raise RobostackError(f"cannot load grounding model from {directory}: {err}") from None
+        if not isinstance(config, dict) or "model" not in config:
+            raise RobostackError(f"{directory}/config.yaml is not a grounding model config")
+        model_cfg = dict(config["model"])
+        model_cfg["level_of_label"] = tuple(model_cfg.get("level_of_label", ()))
+        cfg = ModelConfig(**model_cfg)
+        members = []
+        for i in range(int(config["members"])):
+            model = build_model(cfg)
+            prefix = f"member{i}."
+            state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+            try:
+                model.load_state_dict(state)
+            except RuntimeError as err:
+                raise RobostackError(f"corrupt grounding checkpoint {directory}: {err}") from None
+            members.append(model)
+        return cls(cfg, Vocab(tuple(config["vocab"])), config["labels"], members)

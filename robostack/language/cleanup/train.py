@@ -1,0 +1,231 @@
+"""Training and k-fold evaluation of the grounding models on GLAMDP.
+
+Protocol: folds are grouped by command string (`robostack.data.glamdp.grouped_folds`), the
+vocabulary is built on the training folds only, and each figure is the mean over folds (and
+runs). The paper's Fig. 5 used 10-fold cross-validation over 3 runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+from torch import nn
+
+from robostack.data.glamdp import Command, grouped_folds
+from robostack.language.cleanup.features import Vocab, words
+from robostack.language.cleanup.models import IBM2, LEVELS, ModelConfig, build_model
+from robostack.language.cleanup.predictor import GroundingPredictor, collate, decode, encode_texts
+
+PAPER = {
+    "ibm2": (79.87, 27.26),
+    "multi_nn": (93.51, 36.05),
+    "multi_rnn": (95.71, 80.11),
+    "single_rnn": (95.91, 80.46),
+}
+"""Arumugam et al. Fig. 5 (level selection %, reward grounding %)."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one model kind is trained."""
+
+    kind: str
+    epochs: int
+    lr: float
+    batch: int
+    members: int = 1
+    embed: int = 30
+    hidden: int = 50
+    h1: int = 60
+    h2: int = 50
+    dropout: float = 0.5
+    buckets: int = 0
+    weight_decay: float = 0.0
+    label_smoothing: float = 0.0
+
+
+RECIPES: dict[str, Recipe] = {
+    # the paper's code: Adam (lr 1e-3), batch 16, 10 epochs, dropout 0.5
+    "multi_nn": Recipe("multi_nn", epochs=10, lr=1e-3, batch=16),
+    "multi_rnn": Recipe("multi_rnn", epochs=10, lr=1e-3, batch=16),
+    "single_rnn": Recipe("single_rnn", epochs=10, lr=1e-3, batch=16),
+    "hybrid": Recipe(
+        "hybrid",
+        epochs=16,
+        lr=3e-3,
+        batch=32,
+        members=3,
+        embed=64,
+        hidden=96,
+        h1=128,
+        h2=64,
+        dropout=0.3,
+        buckets=1 << 14,
+        weight_decay=1e-4,
+        label_smoothing=0.05,
+    ),
+}
+MODEL_KINDS = ("ibm2", "multi_nn", "multi_rnn", "single_rnn", "hybrid")
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Accuracies in percent: level, task (the ``.ml`` string) and joint (both right)."""
+
+    level: float
+    task: float
+    joint: float
+
+    @classmethod
+    def of(cls, predicted: Sequence[tuple[str, str]], gold: Sequence[Command]) -> Scores:
+        n = max(len(gold), 1)
+        lvl = sum(p[0] == g.level for p, g in zip(predicted, gold, strict=True))
+        task = sum(p[1] == g.task for p, g in zip(predicted, gold, strict=True))
+        joint = sum(p == (g.level, g.task) for p, g in zip(predicted, gold, strict=True))
+        return cls(100.0 * lvl / n, 100.0 * task / n, 100.0 * joint / n)
+
+    @classmethod
+    def mean(cls, scores: Sequence[Scores]) -> Scores:
+        return cls(*(float(np.mean([getattr(s, f) for s in scores])) for f in ("level", "task", "joint")))
+
+
+def label_set(commands: Sequence[Command]) -> list[str]:
+    """Joint labels, sorted by level then task, so the order is stable across runs."""
+    return sorted({c.label for c in commands}, key=lambda lab: (LEVELS.index(lab[:2]), lab))
+
+
+def train_predictor(
+    recipe: Recipe,
+    train: Sequence[Command],
+    seed: int,
+    labels: Sequence[str] | None = None,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> GroundingPredictor:
+    """Train ``recipe.members`` models (seeds ``seed``, ``seed+1``...) on ``train``."""
+    labels = list(labels or label_set(train))
+    vocab = Vocab.build(words(c.text) for c in train)
+    cfg = ModelConfig(
+        kind=recipe.kind,
+        vocab_size=len(vocab),
+        n_labels=len(labels),
+        embed=recipe.embed,
+        hidden=recipe.hidden,
+        h1=recipe.h1,
+        h2=recipe.h2,
+        dropout=recipe.dropout,
+        buckets=recipe.buckets,
+        level_of_label=tuple(LEVELS.index(lab[:2]) for lab in labels),
+    )
+    texts = [c.text for c in train]
+    targets = torch.tensor([labels.index(c.label) for c in train])
+    members = []
+    for m in range(recipe.members):
+        members.append(_fit_one(cfg, recipe, vocab, texts, targets, seed + 1000 * m, on_epoch))
+    return GroundingPredictor(cfg, vocab, labels, members)
+
+
+def _fit_one(
+    cfg: ModelConfig,
+    recipe: Recipe,
+    vocab: Vocab,
+    texts: Sequence[str],
+    targets: torch.Tensor,
+    seed: int,
+    on_epoch: Callable[[int, float], None] | None,
+) -> nn.Module:
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = build_model(cfg)
+    optim = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    loss_fn = nn.NLLLoss()
+    encoded = encode_texts(texts, vocab, cfg.buckets)
+    batches = _length_buckets([len(ids) for ids, _ in encoded], recipe.batch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optim, max_lr=recipe.lr, total_steps=recipe.epochs * len(batches), pct_start=0.1
+    )
+    for epoch in range(recipe.epochs):
+        model.train()
+        total = 0.0
+        for b in rng.permutation(len(batches)):
+            idx = batches[b]
+            log_probs = model(collate([encoded[i] for i in idx]))
+            loss = loss_fn(log_probs, targets[idx])
+            if recipe.label_smoothing:
+                loss = (1 - recipe.label_smoothing) * loss - recipe.label_smoothing * log_probs.mean()
+            optim.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optim.step()
+            schedule.step()
+            total += float(loss.detach())
+        if on_epoch is not None:
+            on_epoch(epoch, total / len(batches))
+    model.eval()
+    return model
+
+
+def _length_buckets(lengths: Sequence[int], batch: int) -> list[np.ndarray]:
+    """Batches of similar length (little padding: the GRU's cost is the longest sequence)."""
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    return [order[i : i + batch] for i in range(0, len(order), batch)]
+
+
+def predict_ibm2(train: Sequence[Command], test: Sequence[Command]) -> list[tuple[str, str]]:
+    labels = label_set(train)
+    model = IBM2().fit([words(c.text) for c in train], [c.label for c in train])
+    scores = model.scores([words(c.text) for c in test], labels)
+    return decode(scores, labels, marginal=False)
+
+
+def predict_fold(kind: str, train: Sequence[Command], test: Sequence[Command], seed: int) -> Scores:
+    if kind == "ibm2":
+        return Scores.of(predict_ibm2(train, test), test)
+    predictor = train_predictor(RECIPES[kind], train, seed, labels=label_set(train))
+    return Scores.of(predictor.predict([c.text for c in test]), test)
+
+
+@dataclass(frozen=True)
+class CVResult:
+    kind: str
+    folds: int
+    runs: int
+    scores: Scores
+    std: Scores
+    seconds: float
+
+
+def cross_validate(
+    kind: str,
+    commands: Sequence[Command],
+    k: int = 10,
+    runs: int = 1,
+    seed: int = 0,
+    recipe: Recipe | None = None,
+    on_fold: Callable[[], None] | None = None,
+) -> CVResult:
+    """k-fold (grouped by command) figures for one model kind, averaged over ``runs``."""
+    if recipe is not None:
+        RECIPES[kind] = recipe
+    start = time.perf_counter()
+    fold_scores: list[Scores] = []
+    for run in range(runs):
+        folds = grouped_folds(commands, k, seed=seed + run)
+        for f, val_idx in enumerate(folds):
+            val = set(val_idx.tolist())
+            train = [c for i, c in enumerate(commands) if i not in val]
+            test = [commands[i] for i in val_idx]
+            fold_scores.append(predict_fold(kind, train, test, seed=seed + 100 * run + f))
+            if on_fold is not None:
+                on_fold()
+    mean = Scores.mean(fold_scores)
+    std = Scores(*(float(np.std([getattr(s, a) for s in fold_scores])) for a in ("level", "task", "joint")))
+    return CVResult(kind, k, runs, mean, std, time.perf_counter() - start)
+
+
+def quick_recipe(kind: str, epochs: int, members: int = 1) -> Recipe:
+    """A shortened recipe (for tests and smoke runs)."""
+    return replace(RECIPES[kind], epochs=epochs, members=members)
