@@ -75,6 +75,19 @@ def _drive(env: Any, steps: int, seeds: tuple[int, ...]) -> _Run:
     return run
 
 
+def _breakdown(run: _Run) -> dict[str, float]:
+    """Where a rendering step's CPU time goes, in milliseconds per step."""
+    per_step = 1000 * run.cpu_s / run.steps
+    head = 1000 * sum(run.frames.get("render_head", [])) / run.steps
+    wrist = 1000 * sum(run.frames.get("render_wrist", [])) / run.steps
+    return {
+        "total": round(per_step, 3),
+        "head_camera": round(head, 3),
+        "wrist_camera": round(wrist, 3),
+        "kinematics_and_rest": round(per_step - head - wrist, 3),
+    }
+
+
 def _time_frames(world: Any, frames: dict[str, list[float]]) -> None:
     """Wrap the world's cameras so each frame's CPU time is recorded."""
     for camera in ("render_head", "render_wrist"):
@@ -130,10 +143,13 @@ class BenchSim(Command):
             "wrist_every": config.wrist_every,
             "steps": args.steps,
             "seeds": list(BENCH_SEEDS),
+            "step_ms_breakdown": _breakdown(render),
+            "cpu_share": round(render.cpu_s / render.wall_s, 2),
             "load_average_1min": round(os.getloadavg()[0], 2),
             "cpu_count": os.cpu_count(),
             "note": "steps_per_s_* are wall-clock; cpu_* use this process's CPU time, which other "
-            "processes competing for the cores do not inflate. render_ms is one head RGB-D frame.",
+            "processes competing for the cores do not inflate (cpu_share = CPU time / wall time of the "
+            "rendering run; 1.0 on an idle machine). render_ms is one head RGB-D frame.",
         }
         if args.json:
             print(json.dumps(results))
@@ -160,6 +176,15 @@ class BenchSim(Command):
         table.add_row(
             f"wrist frame (ms, every {results['wrist_every']} steps)", "", f"{results['wrist_render_ms']:.2f}"
         )
+        parts = results["step_ms_breakdown"]
+        table.add_row(
+            "per step (ms): head + wrist + rest",
+            "",
+            f"{parts['head_camera']:.2f} + {parts['wrist_camera']:.2f} + {parts['kinematics_and_rest']:.2f}",
+        )
         table.add_row("peak RSS (MB)", f"{results['peak_rss_mb']:.0f}", "")
         Console().print(table)
-        print(f"load average {results['load_average_1min']} on {results['cpu_count']} cores")
+        print(
+            f"load average {results['load_average_1min']} on {results['cpu_count']} cores; this process got "
+            f"{results['cpu_share']:.0%} of a core while rendering (wall-clock figures scale with that)"
+        )

@@ -344,6 +344,10 @@ class ApartmentWorld:
                 p.disconnect(physicsClientId=self._cid)
             self._cid = -1
 
+    def __del__(self) -> None:  # a forgotten world must not keep its physics client alive
+        with contextlib.suppress(Exception):
+            self.close()
+
     def __enter__(self) -> ApartmentWorld:
         return self
 
