@@ -1,1 +1,89 @@
-"""CLI commands for ViNT: train vint, eval nav-imagegoal."""
+"""CLI commands for ViNT: ``train vint`` and ``eval nav-imagegoal``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from robostack.core.command import Command
+from robostack.core.registry import declare, register
+
+# lazily imported entries: the learned navigate skill and the policy (the CLI imports this module)
+declare("skill", "navigate/learned", "robostack.policies.vint.skill")
+declare("policy", "vint", "robostack.policies.vint.policy")
+
+
+@register("command", "train/vint")
+class TrainViNT(Command):
+    help = "train ViNT on the nav dataset (progress bar, validation loss, checkpoints in policies/vint)"
+    example = "robostack train vint --max-minutes 60"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--config", type=Path, default=None, help="TrainConfig YAML")
+        parser.add_argument("--dataset", default=None, help="nav dataset folder (default datasets/nav)")
+        parser.add_argument("--out", default=None, help="where to write the policy (default policies/vint)")
+        parser.add_argument("--steps", type=int, default=None)
+        parser.add_argument("--max-minutes", type=float, default=None)
+        parser.add_argument("--threads", type=int, default=None)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.core.config import load_config
+        from robostack.policies.vint.train import TrainConfig, train
+
+        cfg = load_config(TrainConfig, args.config) if args.config else TrainConfig()
+        flags = {"dataset": args.dataset, "out": args.out, "steps": args.steps}
+        flags.update({"max_minutes": args.max_minutes, "threads": args.threads})
+        cfg = cfg.model_copy(update={k: v for k, v in flags.items() if v is not None})
+        summary = train(cfg)
+        print(json.dumps(summary, indent=2))
+        return 0
+
+
+@register("command", "eval/nav-imagegoal")
+class EvalNavImageGoal(Command):
+    help = "image-goal navigation in unseen apartments: vint, vint-nograph, classical or bearing"
+    example = "robostack eval nav-imagegoal --policy vint --episodes 50 --seed 900000 --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--policy", default="vint", help="a method or a comma list (vint,vint-nograph,classical,bearing)"
+        )
+        parser.add_argument("--episodes", type=int, default=50)
+        parser.add_argument("--seed", type=int, default=900_000, help="first apartment seed")
+        parser.add_argument("--checkpoint", default="policies/vint", help="ViNT policy folder")
+        parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    def run(self, args: argparse.Namespace) -> int:
+        import torch
+
+        from robostack.core.errors import RobostackError
+        from robostack.core.logging import progress
+        from robostack.policies.vint import evaluate as ev
+
+        torch.set_num_threads(1)
+        names = [n.strip() for n in args.policy.split(",") if n.strip()]
+        bad = [n for n in names if n not in ev.METHODS]
+        if bad or not names or args.episodes < 1:
+            raise RobostackError(f"--policy: unknown {bad or names}; expected from {', '.join(ev.METHODS)}")
+        methods = {n: ev.make_method(n, args.checkpoint) for n in names}
+        exclude: set[int] = set()
+        for method in methods.values():
+            if isinstance(method, ev.ViNTMethod):
+                exclude |= set(method.policy.config.train_apartment_seeds)
+        rows: dict[str, list[dict[str, float]]] = {n: [] for n in names}
+        with progress() as bar:
+            task = bar.add_task("nav-imagegoal", total=args.episodes, status="")
+            for episode in ev.episodes_for(args.episodes, args.seed, exclude):
+                for name, method in methods.items():
+                    rows[name].append(ev.run_method(method, episode))
+                status = "  ".join(f"{n} {sum(r['success'] for r in rows[n]):.0f}" for n in names)
+                bar.update(task, advance=1, status=status)
+        results = {n: ev.summarise(r) for n, r in rows.items()}
+        out = results[names[0]] if len(names) == 1 else results
+        if args.json:
+            print(json.dumps(out, indent=2))
+        else:
+            for name, figures in results.items():
+                print(name, "  ".join(f"{k}={v:.3g}" for k, v in figures.items()))
+        return 0

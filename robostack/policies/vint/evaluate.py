@@ -1,0 +1,217 @@
+"""``eval nav-imagegoal``: reach a goal image in apartments never seen in training.
+
+Each episode (one apartment seed): a start pose (the layout's) and a goal 3–10 m away by geodesic
+distance. A *prior traversal* of the route (the classical planner, driven cleanly at 4 Hz in a twin of the
+apartment) gives the images for the topological graph and the goal image (its last frame). The robot then
+starts from the same place with its heading perturbed by up to ±0.4 rad and is driven through the HAL
+(`SimRobot`, one control step = one 4 Hz frame). Success: the method stops within 1.0 m of the goal
+(habitat: STOP required). SPL = S·d₀/max(d₀, p).
+
+Methods, all on the same episodes:
+  vint          ViNT on the topological graph (the deployed system)
+  vint-nograph  ViNT with the goal image only
+  classical     A* on the privileged map + pure pursuit (upper bound)
+  bearing       no learning: drive toward the goal's known bearing by odometry, turn away after bumps
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from robostack.core.errors import RobostackError
+from robostack.core.types import Action, Observation
+from robostack.data.nav_dataset import drive, plan, pursue, sample_goal, wrap
+
+METHODS = ("vint", "vint-nograph", "classical", "bearing")
+SUCCESS_RADIUS = 1.0
+FPS = 4.0
+MAX_V, MAX_W = 0.5, 1.0
+IMAGE_SIZE = 64
+
+
+@dataclass
+class Episode:
+    seed: int
+    start: NDArray[np.float64]
+    goal: NDArray[np.float64]
+    geodesic: float
+    images: list[NDArray[np.uint8]]
+    poses: list[tuple[float, float, float]]
+
+
+def world_config() -> Any:
+    from robostack.sim.apartment.config import ApartmentConfig
+
+    return ApartmentConfig(image_size=IMAGE_SIZE, render_wrist=False, control_dt=1.0 / FPS)
+
+
+def traverse(
+    world: Any, start: NDArray[np.float64], goal: NDArray[np.float64], max_frames: int = 240
+) -> tuple:
+    """A clean planner-guided drive from ``start`` to ``goal``, recorded at 4 Hz: (images, poses)."""
+    path = plan(world, start[:2], goal)
+    if path is None:
+        return [], []
+    world.set_base_pose(*start)
+    images, poses = [], []
+    for _ in range(max_frames):
+        pose = world.base_pose()
+        images.append(world.render_head()[0])
+        poses.append(tuple(float(v) for v in pose))
+        if np.linalg.norm(pose[:2] - goal) < 0.2:
+            break
+        v, w = pursue(pose, path, MAX_V, MAX_W, 1.0 / FPS)
+        if drive(world, v, w, 1.0 / FPS):
+            path = plan(world, world.base_pose()[:2], goal) or path
+    return images, poses
+
+
+def make_episode(seed: int) -> Episode | None:
+    from robostack.sim.apartment.layout import generate_layout
+    from robostack.sim.apartment.world import ApartmentWorld
+
+    layout = generate_layout(seed)
+    rng = np.random.default_rng(seed)
+    with ApartmentWorld(layout, world_config()) as world:
+        start = np.array(layout.robot_start, dtype=float)
+        world.reset_episode(layout.robot_start)
+        goal = sample_goal(world, start[:2], rng, 3.0, 10.0)
+        if goal is None:
+            return None
+        images, poses = traverse(world, start, goal)
+        if not images or np.linalg.norm(np.array(poses[-1][:2]) - goal) > 0.3:
+            return None
+        d0 = world.geodesic_distance(start[:2], goal)
+    return Episode(seed, start, goal, d0, images, poses)
+
+
+class Method(Protocol):
+    def reset(self, episode: Episode, robot: Any) -> None: ...
+    def step(self, obs: Observation) -> tuple[Action, bool]: ...
+
+
+class ViNTMethod:
+    def __init__(self, policy: Any, use_graph: bool) -> None:
+        self.policy, self.use_graph = policy, use_graph
+
+    def reset(self, episode: Episode, robot: Any) -> None:
+        from robostack.planning.topological import TopologicalGraph
+        from robostack.policies.vint.navigator import TopoNavigator
+
+        graph = TopologicalGraph.from_traversal(episode.images, episode.poses)
+        self.nav = TopoNavigator(self.policy, graph, use_graph=self.use_graph)
+
+    def step(self, obs: Observation) -> tuple[Action, bool]:
+        action, done, _ = self.nav.step(obs.rgb)
+        return action, done
+
+
+class ClassicalMethod:
+    """The upper bound: privileged map, A* path, pure pursuit."""
+
+    def reset(self, episode: Episode, robot: Any) -> None:
+        self.goal = episode.goal
+        self.path = plan(robot.world, robot.world.base_pose()[:2], episode.goal) or [episode.goal]
+
+    def step(self, obs: Observation) -> tuple[Action, bool]:
+        pose = obs.odometry[:3].astype(float)
+        if np.linalg.norm(pose[:2] - self.goal) < 0.25:
+            return Action(), True
+        return Action(*pursue(pose, self.path, MAX_V, MAX_W, 1.0 / FPS)), False
+
+
+class BearingMethod:
+    """No learning: head for the goal's bearing (known from the traversal's odometry); after a bump,
+    turn a random quarter-turn and drive on for a second before heading for the goal again."""
+
+    def reset(self, episode: Episode, robot: Any) -> None:
+        self.goal = episode.goal
+        self.rng = np.random.default_rng(episode.seed)
+        self.escape: list[Action] = []
+        self.last: NDArray[np.float64] | None = None
+
+    def step(self, obs: Observation) -> tuple[Action, bool]:
+        pose = obs.odometry[:3].astype(float)
+        if np.linalg.norm(pose[:2] - self.goal) < 0.3:
+            return Action(), True
+        if self.last is not None and np.linalg.norm(pose[:2] - self.last[:2]) < 1e-4 and not self.escape:
+            turn = float(self.rng.choice([-1.0, 1.0])) * MAX_W
+            self.escape = [Action(0.0, turn)] * 6 + [Action(MAX_V, 0.0)] * 4
+        self.last = pose
+        if self.escape:
+            return self.escape.pop(0), False
+        dx, dy = self.goal - pose[:2]
+        alpha = wrap(math.atan2(dy, dx) - pose[2])
+        if abs(alpha) > 0.3:
+            return Action(0.0, float(np.clip(alpha * FPS, -MAX_W, MAX_W))), False
+        return Action(MAX_V, float(np.clip(alpha * FPS, -MAX_W, MAX_W))), False
+
+
+def run_method(method: Method, episode: Episode) -> dict[str, float]:
+    """One episode through the HAL; returns success, spl, collisions, final distance."""
+    from robostack.hal.sim_robot import SimRobot
+
+    rng = np.random.default_rng(episode.seed + 1)
+    budget = max(80, 3 * len(episode.images))
+    with SimRobot("apartment", seed=episode.seed, world_config=world_config()) as robot:
+        world = robot.world
+        x, y, yaw = episode.start
+        world.set_base_pose(x, y, yaw + rng.uniform(-0.4, 0.4))
+        robot.send(Action())  # a fresh frame from the perturbed pose
+        method.reset(episode, robot)
+        travelled, done = 0.0, False
+        for _ in range(budget):
+            obs = robot.observe()
+            action, done = method.step(obs)
+            if done:
+                break
+            before = world.base_pose()[:2]
+            robot.send(action)
+            travelled += float(np.linalg.norm(world.base_pose()[:2] - before))
+        robot.stop()
+        final = float(np.linalg.norm(world.base_pose()[:2] - episode.goal))
+        collisions = robot.collisions
+    success = done and final <= SUCCESS_RADIUS
+    spl = float(success) * episode.geodesic / max(episode.geodesic, travelled, 1e-9)
+    return {"success": float(success), "spl": spl, "collisions": float(collisions), "final_distance": final}
+
+
+def make_method(name: str, checkpoint: str) -> Method:
+    if name in ("vint", "vint-nograph"):
+        from robostack.policies.vint.policy import ViNTPolicy
+
+        return ViNTMethod(ViNTPolicy.from_pretrained(checkpoint), use_graph=name == "vint")
+    if name == "classical":
+        return ClassicalMethod()
+    if name == "bearing":
+        return BearingMethod()
+    raise RobostackError(f"unknown method {name!r}; expected one of {', '.join(METHODS)}")
+
+
+def episodes_for(count: int, seed: int, exclude: set[int]) -> list[Episode]:
+    """``count`` episodes from seeds ``seed, seed+1, …`` (skipping seeds where no goal fits)."""
+    if exclude & set(range(seed, seed + 4 * count)):
+        raise RobostackError(f"--seed {seed}: these apartments overlap the policy's training apartments")
+    out: list[Episode] = []
+    s = seed
+    while len(out) < count:
+        episode = make_episode(s)
+        if episode is not None:
+            out.append(episode)
+        s += 1
+    return out
+
+
+def summarise(rows: list[dict[str, float]]) -> dict[str, float | int]:
+    return {
+        "episodes": len(rows),
+        "success_rate": float(np.mean([r["success"] for r in rows])),
+        "spl": float(np.mean([r["spl"] for r in rows])),
+        "collisions_per_episode": float(np.mean([r["collisions"] for r in rows])),
+        "mean_final_distance_m": float(np.mean([r["final_distance"] for r in rows])),
+    }

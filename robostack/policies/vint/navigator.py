@@ -1,0 +1,80 @@
+"""Image-goal navigation with ViNT: on a topological graph (the deployed system) or toward the goal image
+alone. One `step` per camera frame at ViNT's rate returns the base command and whether to stop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from robostack.core.types import Action
+from robostack.planning.topological import Localiser, TopologicalGraph
+from robostack.policies.vint.controller import PDController
+from robostack.policies.vint.policy import ViNTPolicy
+
+
+@dataclass(frozen=True)
+class NavigatorConfig:
+    radius: int = 4
+    """Localisation window, nodes each side (original ``--radius 4``)."""
+    close_threshold: float = 3.0
+    """Frames; a node this near counts as reached (original ``--close-threshold 3``)."""
+    goal_threshold: float = 2.0
+    """Stop once the goal node is the closest one and predicted at most this many frames away."""
+    controller: PDController = field(default_factory=PDController)
+
+
+@dataclass
+class StepInfo:
+    subgoal: int
+    distance: float
+    waypoints: NDArray[np.float32]
+
+
+class TopoNavigator:
+    """Follows a chain graph to its ``goal`` node; with ``use_graph=False`` it sees only the goal image."""
+
+    def __init__(
+        self,
+        policy: ViNTPolicy,
+        graph: TopologicalGraph,
+        goal: int | None = None,
+        use_graph: bool = True,
+        config: NavigatorConfig | None = None,
+    ) -> None:
+        self.policy = policy
+        self.graph = graph
+        self.goal = len(graph) - 1 if goal is None else goal
+        self.use_graph = use_graph
+        self.config = config or NavigatorConfig()
+        with torch.no_grad():
+            self._nodes = policy.preprocess(graph.images)
+        self.reset()
+
+    def reset(self) -> None:
+        self.policy.reset()
+        cfg = self.config
+        self.localiser = Localiser(self.goal, cfg.radius, cfg.close_threshold)
+
+    def step(self, image: NDArray[np.uint8]) -> tuple[Action, bool, StepInfo]:
+        self.policy.observe(image)
+        if not self.use_graph:
+            dist, wps = self.policy.predict(self._nodes[self.goal : self.goal + 1])
+            info = StepInfo(self.goal, float(dist[0]), wps[0])
+            return self._command(info, float(dist[0]) <= self.config.goal_threshold)
+        window = self.localiser.window()
+        dists, wps = self.policy.predict(self._nodes[window.start : window.stop])
+        sub = self.localiser.update(dists)
+        if sub < window.stop:
+            dist, wp = float(dists[sub - window.start]), wps[sub - window.start]
+        else:  # the node after the window's last one
+            d, w = self.policy.predict(self._nodes[sub : sub + 1])
+            dist, wp = float(d[0]), w[0]
+        done = self.localiser.at_goal_node and dist <= self.config.goal_threshold
+        return self._command(StepInfo(sub, dist, wp), done)
+
+    def _command(self, info: StepInfo, done: bool) -> tuple[Action, bool, StepInfo]:
+        action = Action() if done else self.config.controller.command(info.waypoints)
+        return action, done, info

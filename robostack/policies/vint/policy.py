@@ -1,0 +1,175 @@
+"""`ViNTPolicy`: the network plus everything needed to use it (normalisation, loss, save/load, act).
+
+Images enter as uint8 (``…×H×W×3`` or ``…×3×H×W``); resizing and ImageNet normalisation happen here,
+so a caller never pre-processes. Waypoints leave in metres (robot frame: x forward, y left) and are
+normalised by ``metres_per_frame`` inside, as in the original code.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+from numpy.typing import NDArray
+from torch import nn
+from torch.nn import functional as F
+
+from robostack.core.errors import RobostackError
+from robostack.core.registry import register
+from robostack.core.types import Action, Observation
+from robostack.policies.vint.model import ViNTConfig, ViNTNet
+
+CONFIG_FILE = "config.yaml"
+WEIGHTS_FILE = "model.safetensors"
+
+
+@register("policy", "vint")
+class ViNTPolicy(nn.Module):
+    """ViNT with its pre-processing. ``forward(batch) -> (loss, info)`` for training."""
+
+    def __init__(self, config: ViNTConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or ViNTConfig()
+        self.net = ViNTNet(self.config)
+        self.register_buffer("image_mean", torch.tensor(self.config.image_mean).view(3, 1, 1))
+        self.register_buffer("image_std", torch.tensor(self.config.image_std).view(3, 1, 1))
+        self._context: deque[torch.Tensor] = deque(maxlen=self.config.context_size + 1)
+        self._goal: torch.Tensor | None = None
+
+    # -- pre-processing -------------------------------------------------------------------------
+    def preprocess(self, images: torch.Tensor | NDArray[np.uint8]) -> torch.Tensor:
+        """uint8 images ``…×H×W×3`` or ``…×3×H×W`` → normalised float ``…×3×S×S``."""
+        x = torch.as_tensor(images)
+        if x.shape[-1] == 3 and x.shape[-3] != 3:
+            x = x.movedim(-1, -3)
+        lead = x.shape[:-3]
+        x = x.reshape(-1, *x.shape[-3:]).float().div_(255.0)
+        size = self.config.image_size
+        if x.shape[-2:] != (size, size):
+            x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+        x = (x - self.image_mean) / self.image_std
+        return x.reshape(*lead, 3, size, size)
+
+    # -- training -------------------------------------------------------------------------------
+    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+        """The original loss: ``alpha·1e-2·MSE(distance) + (1−alpha)·masked MSE(waypoints)``.
+
+        ``batch``: ``context`` uint8 ``B×(ctx+1)×…``, ``goal`` uint8 ``B×…``, ``distance`` (frames),
+        ``actions`` ``B×len×4`` (normalised units), ``action_mask`` ``B``. A batch may instead carry
+        ``frames`` ``G×(ctx+K)×…`` with ``goal`` ``G×K×…``: K consecutive samples that share context
+        frames, each frame encoded once (same loss, fewer encoder passes)."""
+        dist, actions = self._predict_batch(batch)
+        label = batch["distance"].float().reshape(-1)
+        mask = batch["action_mask"].float().reshape(-1)
+        target = batch["actions"].float().reshape(actions.shape)
+        dist_loss = F.mse_loss(dist, label)
+        per_sample = F.mse_loss(actions, target, reduction="none").mean(dim=(1, 2))
+        action_loss = (per_sample * mask).mean() / (mask.mean() + 1e-2)
+        alpha = self.config.alpha
+        loss = alpha * 1e-2 * dist_loss + (1 - alpha) * action_loss
+        with torch.no_grad():
+            cos = F.cosine_similarity(actions[:, :, :2].flatten(1), target[:, :, :2].flatten(1), dim=1)
+            wp_cos = float((cos * mask).sum() / mask.sum().clamp(min=1))
+        info = {
+            "loss": loss.item(),
+            "dist_loss": dist_loss.item(),
+            "action_loss": action_loss.item(),
+            "waypoint_cos": wp_cos,
+        }
+        return loss, info
+
+    def _predict_batch(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        n = self.config.context_size + 1
+        if "frames" not in batch:
+            return self.net(self.preprocess(batch["context"]), self.preprocess(batch["goal"]))
+        frames = self.preprocess(batch["frames"])  # G×(ctx+K)×3×S×S
+        goals = self.preprocess(batch["goal"])  # G×K×3×S×S
+        g, total = frames.shape[:2]
+        k = total - n + 1
+        tokens = self.net.encode_obs(frames.flatten(0, 1)).reshape(g, total, -1)
+        windows = tokens.unfold(1, n, 1).movedim(-1, 2)  # G×K×n×d
+        current = frames[:, n - 1 :]  # G×K×3×S×S
+        goal_tokens = self.net.encode_goal(current.flatten(0, 1), goals.flatten(0, 1))
+        return self.net.decode(windows.flatten(0, 1), goal_tokens) if k else (torch.empty(0), torch.empty(0))
+
+    # -- inference with cached context ----------------------------------------------------------
+    def reset(self) -> None:
+        self._context.clear()
+
+    @torch.no_grad()
+    def observe(self, image: NDArray[np.uint8]) -> None:
+        """Encode one new frame into the context cache (the only per-frame observation encoding)."""
+        x = self.preprocess(image[None])
+        token = self.net.encode_obs(x)[0]
+        if not self._context:
+            self._context.extend([token] * (self.config.context_size + 1))
+        self._context.append(token)
+        self._current = x
+
+    @torch.no_grad()
+    def predict(
+        self, goals: NDArray[np.uint8] | torch.Tensor
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Against each goal image ``N×…`` (pre-processed goals may be passed as floats): predicted
+        temporal distance ``N`` (frames) and waypoints ``N×len×4`` with x, y in metres."""
+        if not self._context:
+            raise RobostackError("ViNT.predict before any observe(image)")
+        g = goals if isinstance(goals, torch.Tensor) and goals.is_floating_point() else self.preprocess(goals)
+        n = g.shape[0]
+        obs = torch.stack(list(self._context)).unsqueeze(0).expand(n, -1, -1)
+        goal_tokens = self.net.encode_goal(self._current.expand(n, -1, -1, -1), g)
+        dist, wp = self.net.decode(obs, goal_tokens)
+        wp = wp.clone()
+        wp[:, :, :2] *= self.config.metres_per_frame
+        return dist.numpy(), wp.numpy()
+
+    def set_goal(self, image: NDArray[np.uint8]) -> None:
+        self._goal = self.preprocess(image[None])
+
+    def act(self, obs: Observation) -> Action:
+        """One control step towards the goal image set by `set_goal` (no graph)."""
+        from robostack.policies.vint.controller import PDController
+
+        if self._goal is None:
+            raise RobostackError("ViNT.act needs a goal image: call set_goal(image) first")
+        self.observe(obs.rgb)
+        _, wp = self.predict(self._goal)
+        return PDController().command(wp[0])
+
+    # -- persistence -----------------------------------------------------------------------------
+    def save_pretrained(self, directory: str | Path) -> None:
+        """``config.yaml`` + ``model.safetensors`` (no pickle)."""
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().contiguous().clone() for k, v in self.state_dict().items()}
+        save_file(state, str(directory / WEIGHTS_FILE))
+        (directory / CONFIG_FILE).write_text(
+            yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False)
+        )
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path) -> ViNTPolicy:
+        """Load a saved policy; a missing or corrupt checkpoint is a one-line error."""
+        from safetensors.torch import load_file
+
+        from robostack.core.config import load_config
+
+        directory = Path(directory)
+        config = load_config(ViNTConfig, directory / CONFIG_FILE)
+        policy = cls(config)
+        try:
+            state: dict[str, Any] = load_file(str(directory / WEIGHTS_FILE))
+            policy.load_state_dict(state)
+        except FileNotFoundError:
+            raise RobostackError(
+                f"{directory}: no {WEIGHTS_FILE}; train with `robostack train vint`"
+            ) from None
+        except Exception as err:  # safetensors raises several kinds on a damaged file
+            raise RobostackError(f"{directory / WEIGHTS_FILE}: unreadable checkpoint ({err})") from None
+        return policy.eval()

@@ -1,0 +1,103 @@
+"""``navigate/learned``: ViNT on a topological graph as the stack's navigate skill.
+
+The graph comes from one prior traversal of the route, recorded at 4 Hz: a mapping run driven by the
+classical planner in a twin of the robot's apartment (the live robot is not moved), the way ViNT's
+``create_topomap.py`` records a teleoperated drive before deployment. Each node is labelled with the room
+it lies in and, for the last one, the subtask's target, so "go to the kitchen" or "go to the red mug" map
+to a node. From then on only camera images drive the robot: ViNT localises against the graph and its
+predicted waypoints go through the deployment PD controller. Turning in place and ``stop`` are not
+visual and go to the classical skill.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from robostack.core.registry import register
+from robostack.core.types import Action, SkillResult, Subtask
+
+DEFAULT_CHECKPOINT = Path("policies/vint")
+
+
+@register("skill", "navigate/learned")
+class ViNTNavigate:
+    def __init__(self, checkpoint: str | Path = DEFAULT_CHECKPOINT, step_budget: int = 400) -> None:
+        self.checkpoint = Path(checkpoint)
+        self.step_budget = step_budget
+        self._policy: Any = None
+
+    @property
+    def policy(self) -> Any:
+        if self._policy is None:
+            from robostack.policies.vint.policy import ViNTPolicy
+
+            self._policy = ViNTPolicy.from_pretrained(self.checkpoint)
+        return self._policy
+
+    def run(self, subtask: Subtask, robot: Any) -> SkillResult:
+        from robostack.policies.baselines.navigate import ClassicalNavigate
+
+        if subtask.action in ("stop", "turn_left", "turn_right"):
+            return ClassicalNavigate().run(subtask, robot)
+        world = getattr(robot, "world", None)
+        if world is None:
+            return SkillResult(
+                subtask, False, "unsupported", detail="needs a prior traversal of this apartment"
+            )
+        goal = ClassicalNavigate()._goal(subtask, world)
+        if goal is None:
+            return SkillResult(subtask, False, "not_found", detail=f"no {subtask.target!r} in this world")
+        graph = self.map_route(world, np.asarray(goal.xy, dtype=float), subtask.target)
+        if graph is None:
+            return SkillResult(subtask, False, "unreachable", detail="the mapping run found no route")
+        return self._follow(subtask, robot, world, graph, np.asarray(goal.xy, dtype=float))
+
+    def map_route(self, world: Any, goal_xy: np.ndarray, target: str) -> Any:
+        """The prior traversal: drive the route in a twin world, keep a node every 3 frames."""
+        from robostack.planning.topological import TopologicalGraph
+        from robostack.policies.vint.evaluate import traverse
+        from robostack.sim.apartment.world import ApartmentWorld
+
+        config = world.config.model_copy(update={"render_wrist": False})
+        with ApartmentWorld(world.layout, config) as twin:
+            twin.reset_episode(tuple(world.base_pose()))
+            images, poses = traverse(twin, world.base_pose(), goal_xy)
+            if not images:
+                return None
+            labels = [tuple(r for r in [twin.room_at(p[:2])] if r) for p in poses]
+        labels[-1] = (*labels[-1], target)
+        return TopologicalGraph.from_traversal(images, poses, labels=labels)
+
+    def _follow(
+        self, subtask: Subtask, robot: Any, world: Any, graph: Any, goal_xy: np.ndarray
+    ) -> SkillResult:
+        from robostack.policies.vint.navigator import TopoNavigator
+
+        goal_node = graph.find(subtask.target) if subtask.target else None
+        nav = TopoNavigator(self.policy, graph, goal=goal_node)
+        repeats = max(1, round(1.0 / (self.policy.config.fps * robot.control_dt)))
+        start = world.base_pose()
+        d0 = world.geodesic_distance(start[:2], goal_xy)
+        travelled, steps, done = 0.0, 0, False
+        while steps < self.step_budget and not done:
+            action, done, _ = nav.step(robot.observe().rgb)
+            for _ in range(0 if done else repeats):
+                before = world.base_pose()[:2]
+                robot.send(action)
+                travelled += float(np.linalg.norm(world.base_pose()[:2] - before))
+                steps += 1
+        robot.send(Action())
+        xy = world.base_pose()[:2]
+        near = math.dist(tuple(xy), tuple(goal_xy)) <= 1.0
+        in_room = (
+            subtask.target in {r.name for r in world.layout.rooms} and world.room_at(xy) == subtask.target
+        )
+        success = done and (near or in_room)
+        reason = "" if success else "timeout"
+        spl = float(success) * d0 / max(d0, travelled, 1e-9)
+        metrics = {"success": float(success), "spl": spl, "path_length": travelled, "geodesic_d0": d0}
+        return SkillResult(subtask, success, reason, steps=steps, metrics=metrics)

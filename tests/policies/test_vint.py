@@ -1,0 +1,132 @@
+"""ViNT: tiny model forward/backward, save -> load at zero tolerance, a few training steps, controller."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from robostack.core.errors import RobostackError
+from robostack.core.types import Action
+from robostack.data.nav_dataset import NavEpisode
+from robostack.planning.topological import TopologicalGraph
+from robostack.policies.vint.controller import PDController
+from robostack.policies.vint.data import NavSamples, SampleConfig
+from robostack.policies.vint.model import ViNTConfig
+from robostack.policies.vint.navigator import TopoNavigator
+from robostack.policies.vint.policy import ViNTPolicy
+
+torch.set_num_threads(1)
+
+TINY = ViNTConfig(
+    image_size=32,
+    width_coefficient=0.1,
+    depth_coefficient=0.1,
+    encoding_size=16,
+    mha_num_layers=1,
+    mha_num_heads=2,
+    mha_ff_dim=32,
+    mlp_sizes=(32, 16),
+)
+
+
+def episodes(n: int = 3, length: int = 24) -> list[NavEpisode]:
+    """Synthetic runs: a bright bar that sweeps across the image as the robot drives forward."""
+    out = []
+    for e in range(n):
+        images = np.zeros((length, 32, 32, 3), dtype=np.uint8)
+        for t in range(length):
+            images[t, :, t % 32] = 255
+            images[t, e * 8 : e * 8 + 4] = 120
+        poses = np.stack([[0.125 * t, 0.0, 0.0] for t in range(length)])
+        out.append(NavEpisode(e, e, "train", images, poses))
+    return out
+
+
+def batch(seed: int = 0) -> dict[str, torch.Tensor]:
+    samples = NavSamples(episodes(), SampleConfig(group=3))
+    return samples.batch(4, np.random.default_rng(seed))
+
+
+def test_forward_backward() -> None:
+    torch.manual_seed(0)
+    policy = ViNTPolicy(TINY)
+    b = batch()
+    assert b["frames"].shape == (4, 8, 3, 32, 32) and b["goal"].shape == (4, 3, 3, 32, 32)
+    loss, info = policy(b)
+    loss.backward()
+    assert math.isfinite(info["loss"]) and set(info) >= {"dist_loss", "action_loss"}
+    assert policy.net.goal_encoder._conv_stem.weight.grad is not None
+    assert policy.net.obs_encoder._conv_stem.weight.grad is not None
+    # the ungrouped form gives the same loss for the same samples
+    policy.eval()
+    n = TINY.context_size + 1
+    windows = b["frames"].unfold(1, n, 1).permute(0, 1, 5, 2, 3, 4).flatten(0, 1)
+    flat = dict(b, context=windows, goal=b["goal"].flatten(0, 1))
+    del flat["frames"]
+    torch.testing.assert_close(policy(flat)[0], policy(b)[0])
+
+
+def test_waypoint_labels_are_normalised_robot_frame() -> None:
+    samples = NavSamples(episodes(1), SampleConfig())
+    wp = samples.waypoints(0, 3)
+    np.testing.assert_allclose(wp[:, 0], [1, 2, 3, 4, 5])  # 0.125 m per frame, straight ahead
+    np.testing.assert_allclose(wp[:, 1:], [[0, 1, 0]] * 5, atol=1e-12)
+    np.testing.assert_allclose(samples.waypoints(0, 22)[:, 0], [1, 1, 1, 1, 1])  # end of run: repeat
+
+
+def test_save_load_round_trip_zero_tolerance(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    torch.manual_seed(1)
+    policy = ViNTPolicy(TINY).eval()
+    policy.save_pretrained(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "model.safetensors"]
+    loaded = ViNTPolicy.from_pretrained(tmp_path)
+    for key, value in policy.state_dict().items():
+        torch.testing.assert_close(loaded.state_dict()[key], value, rtol=0, atol=0)
+    ep = episodes(1)[0]
+    graph = TopologicalGraph.from_traversal(ep.images, ep.poses)
+    runs = []
+    for p in (policy, loaded):
+        nav = TopoNavigator(p, graph)
+        runs.append([nav.step(image)[0] for image in ep.images[:3]])
+    assert runs[0] == runs[1]
+
+
+def test_corrupt_checkpoint_is_one_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ViNTPolicy(TINY).save_pretrained(tmp_path)
+    (tmp_path / "model.safetensors").write_bytes(b"not a checkpoint")
+    with pytest.raises(RobostackError, match="unreadable checkpoint"):
+        ViNTPolicy.from_pretrained(tmp_path)
+
+
+def test_a_few_training_steps_lower_the_loss() -> None:
+    torch.manual_seed(0)
+    policy = ViNTPolicy(TINY).train()
+    opt = torch.optim.AdamW(policy.parameters(), lr=3e-3)
+    fixed = NavSamples(episodes(), SampleConfig(group=2)).batch(2, np.random.default_rng(3))
+    losses = []
+    for _ in range(12):
+        loss, info = policy(fixed)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(info["loss"])
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_pd_controller_follows_the_original_rules() -> None:
+    ctl = PDController(max_v=0.5, max_w=1.0)
+    ahead = np.zeros((5, 4), dtype=np.float32)
+    ahead[:, 0], ahead[:, 2] = 0.1, 1.0
+    assert ctl.command(ahead) == Action(pytest.approx(0.4), 0.0)
+    left = ahead.copy()
+    left[2, 1] = 0.1
+    assert ctl.command(left).base_angular == pytest.approx(1.0)  # atan(1)/0.25 clipped
+    behind = ahead.copy()
+    behind[2, 0] = -0.3
+    assert ctl.command(behind).base_linear == 0.0  # never reverses
+    spin = np.zeros((5, 4), dtype=np.float32)
+    spin[2, 2:] = (0.0, -1.0)
+    assert ctl.command(spin) == Action(0.0, -1.0)
