@@ -21,6 +21,7 @@ declare("world", "crowd", "robostack.sim.crowd.env")
 SCENE_CHOICES = ("eth", "hotel", "univ", "zara1", "zara2", "all")
 POLICY_BENCHMARKS: dict[str, str] = {
     "singular-trajectory": "robostack.policies.singular_trajectory.bench:benchmark",
+    "vint": "robostack.policies.vint.bench:benchmark",
 }
 """Policy name -> ``module:function`` returning a dict of figures (moves to a shared place later)."""
 
