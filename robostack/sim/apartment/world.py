@@ -34,12 +34,11 @@ from robostack.sim.apartment import robot as rb
 from robostack.sim.apartment.config import ApartmentConfig
 from robostack.sim.apartment.layout import (
     WALL_HEIGHT,
-    WALL_THICKNESS,
     ApartmentLayout,
     Furniture,
     ObjectSpec,
 )
-from robostack.sim.apartment.occupancy import OccupancyMap, Rect
+from robostack.sim.apartment.occupancy import OccupancyMap
 from robostack.sim.apartment.surfaces import ShellPainter
 from robostack.sim.apartment.visibility import RoomVisibility
 
@@ -79,38 +78,6 @@ FINGER_SPAN = (-0.047, 0.008)
 
 HIDDEN_AT = (0.0, 0.0, 1000.0)
 """Where culled room geometry is parked while rendering: far above every camera's view."""
-
-
-def _wall_pieces(layout: ApartmentLayout) -> list[tuple[Rect, frozenset[str]]]:
-    """Walls cut at room corners, each piece labelled with the rooms it bounds (for culling)."""
-    h = WALL_THICKNESS / 2
-    out = []
-    for wall in layout.walls:
-        along_x = abs(wall.y1 - wall.y0) < 1e-9
-        lo, hi = (
-            (min(wall.x0, wall.x1), max(wall.x0, wall.x1))
-            if along_x
-            else (min(wall.y0, wall.y1), max(wall.y0, wall.y1))
-        )
-        line = wall.y0 if along_x else wall.x0
-        cuts = {lo, hi}
-        for r in layout.rooms:
-            for c in (r.x0, r.x1) if along_x else (r.y0, r.y1):
-                if lo < c < hi:
-                    cuts.add(c)
-        edges = sorted(cuts)
-        for a, b in zip(edges[:-1], edges[1:], strict=True):
-            m = (a + b) / 2
-            rooms = frozenset(
-                r.name
-                for r in layout.rooms
-                if (along_x and line in (r.y0, r.y1) and r.x0 <= m <= r.x1)
-                or (not along_x and line in (r.x0, r.x1) and r.y0 <= m <= r.y1)
-            )
-            a0, b0 = a - (h if a == lo else 0.0), b + (h if b == hi else 0.0)
-            rect = (a0, line - h, b0, line + h) if along_x else (line - h, a0, line + h, b0)
-            out.append((rect, rooms or frozenset(r.name for r in layout.rooms)))
-    return out
 
 
 def _yaw_quat(yaw: float) -> Quat:
