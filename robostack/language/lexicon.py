@@ -116,7 +116,8 @@ PREPOSITIONS: dict[str, str] = {
 """What a preposition says about the landmark after it, in A²Nav's action set ('' = no step)."""
 
 SEGMENT_FILLERS = wordset(
-    "you reach get see come arrive are find hit the to at in into of be get you've youre you're have reached"
+    "you reach get see come arrive are find hit the to at in into of be get you've youre you're have "
+    "reached even with level up"
 )
 """Words after "until"/"till" before the landmark ("until you reach the table")."""
 
@@ -134,6 +135,9 @@ NOUN_ING = wordset(
     "molding moulding wedding drawing drawings ceilings swing bedding fencing siding clearing "
     "banisters ring hanging hangings carving carvings framing stuffing bowling parking"
 )
+
+NON_LANDMARKS = wordset("direction way position o'clock clock degrees degree time")
+"""Nouns after a preposition that never name a place to go ("in the opposite direction")."""
 
 PRONOUNS = wordset("it them this that these those one")
 

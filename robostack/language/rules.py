@@ -25,6 +25,7 @@ from robostack.language.text import (
     DIRECTION_WORDS,
     NUMBER_WORDS,
     SOFT_MODIFIERS,
+    SPATIAL_HEADS,
     clean,
     noun_phrase,
     sentences,
@@ -56,6 +57,11 @@ _PLACE_PREPS = wordset("in into on onto inside at to under beside nextto near by
 _STOP_LOCATION_PREPS = wordset(
     "to at near by beside nextto infront in on onto inside under before between behind facing"
 )
+_STATIC_PREPS = wordset(
+    "on in near by nextto beside at behind under underneath facing infront with between opposite "
+    "outside inside over alongside above below beneath"
+)
+"""Prepositions that locate rather than move: after a landmark they describe it."""
 _TURN_BEFORE_PREPS = wordset("at by near after before when once upon infront nextto")
 
 
@@ -81,6 +87,13 @@ class _State:
 
     def nav(self, action: str, target: str = "", explicit: bool = True) -> None:
         self.steps.append(Step(Subtask("navigate", action, target), explicit))
+
+    def last_landmark(self) -> str:
+        """What "it" refers to in navigation ("head towards the couch, go past it")."""
+        for step in reversed(self.steps):
+            if step.subtask.skill == "navigate" and step.subtask.target:
+                return step.subtask.target
+        return ""
 
     def last_object(self) -> str:
         for step in reversed(self.steps):
@@ -122,6 +135,9 @@ def is_region(target: str) -> bool:
     return bool(target) and target.split()[-1] in lx.REGION_HEADS
 
 
+_INFINITIVE_VERBS = wordset("walk go head turn enter exit wait stop continue proceed pass cross climb")
+
+
 def _is_verb_start(words: Sequence[str], i: int) -> bool:
     """Does a new clause start at ``words[i]``? Only after a connector, never after a determiner."""
     word = words[i]
@@ -130,6 +146,8 @@ def _is_verb_start(words: Sequence[str], i: int) -> bool:
     if i == 0:
         return True
     prev = words[i - 1]
+    if prev == "to" and word in _INFINITIVE_VERBS:
+        return True  # "take a left to walk past the tv", "go slightly right to wait at the stairs"
     if prev in DETERMINERS or prev in ("to", "the"):
         return False
     if prev in (",", "and", "then", "&", "before", "after", "once", "when", "please", "now"):
@@ -189,8 +207,15 @@ def _has_content(np_words: Sequence[str]) -> bool:
     return np_words[-1] != "of" and any(w not in DETERMINERS and w not in SOFT_MODIFIERS for w in np_words)
 
 
-def _segments(words: Sequence[str], first_action: str) -> list[tuple[str, str, list[str]]]:
-    """Split a verb's complement into (action, preposition, noun-phrase words) segments."""
+def _segments(
+    words: Sequence[str], first_action: str, landmark_before: bool = False, allow_static: bool = True
+) -> list[tuple[str, str, list[str]]]:
+    """Split a verb's complement into (action, preposition, noun-phrase words) segments.
+
+    A static preposition ("on", "near", "with"...) right after a landmark describes that landmark
+    ("the painting on the wall"), so its segment gets no action. ``landmark_before`` says the
+    words follow a landmark already read; ``allow_static=False`` drops static segments entirely.
+    """
     segs: list[tuple[str, str, list[str]]] = [(first_action, "", [])]
     closed = False
     for word in words:
@@ -202,6 +227,8 @@ def _segments(words: Sequence[str], first_action: str) -> list[tuple[str, str, l
             if word == "of" and segs[-1][2]:
                 segs[-1][2].append(word)
                 continue
+            if word in _STATIC_PREPS and (not allow_static or _describes(segs, landmark_before)):
+                action = ""
             segs.append((action, word, []))
             closed = False
             continue
@@ -219,16 +246,33 @@ def _segments(words: Sequence[str], first_action: str) -> list[tuple[str, str, l
     return segs
 
 
-def _chain(state: _State, words: Sequence[str], first_action: str = "", prep_before: bool = False) -> None:
+def _describes(segs: Sequence[tuple[str, str, list[str]]], landmark_before: bool) -> bool:
+    """Would a static preposition here describe the landmark just read?"""
+    last_action, last_prep, last_np = segs[-1]
+    if len(segs) == 1 and not last_np:
+        return landmark_before
+    if last_action == "" and last_prep in _STATIC_PREPS:
+        return True  # a chain of descriptions: "the desk near the door in the hall"
+    return bool(last_np) and _has_content(last_np)
+
+
+def _chain(
+    state: _State,
+    words: Sequence[str],
+    first_action: str = "",
+    landmark_before: bool = False,
+    allow_static: bool = True,
+) -> None:
     """Emit navigation steps for "past the table into the kitchen"-style chains."""
-    for action, prep, np_words in _segments(words, first_action):
+    for action, prep, np_words in _segments(words, first_action, landmark_before, allow_static):
         if not action:
             continue
         target = noun_phrase(np_words)
-        if not target or target in lx.PRONOUNS:
+        if target in lx.PRONOUNS:
+            target = state.last_landmark()
+        if not target or all(w in SPATIAL_HEADS or w in lx.NON_LANDMARKS for w in target.split()):
             continue
         state.nav(_landmark_action(action, prep, target), target)
-    del prep_before
 
 
 def _landmark_action(action: str, prep: str, target: str) -> str:
@@ -237,7 +281,7 @@ def _landmark_action(action: str, prep: str, target: str) -> str:
         return "go_into"
     if action == "go_into" and not is_region(target) and prep == "in":
         return "go_to"
-    if action == "exit" and not is_region(target):
+    if action == "exit" and not is_region(target) and prep in ("out", "outof"):
         return "go_through"
     return action
 
@@ -252,6 +296,9 @@ def _direction(words: Sequence[str]) -> tuple[str, int]:
         if _prep_action(word) not in (None, "") and word not in ("to", "around"):
             break
     return "", -1
+
+
+_TURN_ADJECTIVES = wordset("slight sharp hard quick immediate first second third next u another soft")
 
 
 def _turn_object(words: Sequence[str]) -> bool:
@@ -475,7 +522,19 @@ def parse_clause(state: _State, clause: Sequence[str]) -> None:
             state.nav("exit", "room")
         _chain(state, rest, first_action=first)
         return
-    _chain(state, words)
+    _parse_verbless(state, words)
+
+
+def _parse_verbless(state: _State, words: Sequence[str]) -> None:
+    """ "then immediate left", "down the hall": a turn or a motion phrase with its verb left out."""
+    turn = [w for w in words[:3] if w in ("left", "right")]
+    if turn and all(
+        w in _TURN_ADJECTIVES or w in DETERMINERS or w == turn[0] for w in words[: words.index(turn[0])]
+    ):
+        _emit_turn(state, f"turn_{turn[0]}")
+        _chain(state, words[words.index(turn[0]) + 1 :], allow_static=False)
+        return
+    _chain(state, words, allow_static=False)
 
 
 def _parse_motion(state: _State, words: Sequence[str]) -> None:
@@ -487,6 +546,9 @@ def _parse_motion(state: _State, words: Sequence[str]) -> None:
         i += 1
     if i < len(words) and words[i] in ("left", "right"):
         state.nav(f"turn_{words[i]}")
+        i += 1
+    elif i < len(words) and words[i] in ("upstairs", "downstairs"):
+        state.nav("go_through", "stairs")
         i += 1
     _chain(state, words[i:])
 
@@ -500,7 +562,7 @@ def _parse_stop(state: _State, words: Sequence[str]) -> None:
             if target and target not in lx.PRONOUNS:
                 action = "go_into" if word in ("in", "inside") and is_region(target) else "go_to"
                 state.nav(action, target)
-            _chain(state, _after_first_np(words[i + 1 :]))
+            _chain(state, _after_first_np(words[i + 1 :]), landmark_before=True)
             return
     _chain(state, words)
 

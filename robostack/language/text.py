@@ -58,7 +58,7 @@ SPATIAL_HEADS = wordset(
 """Heads that locate another noun ("the end of the hallway" → the landmark is the hallway)."""
 
 QUANTITY_HEADS = wordset(
-    "side way part set pair flight series row couple bunch group sets pairs flights kind"
+    "side way part set pair flight series row rows couple bunch group sets pairs flights kind"
 )
 """Heads that count or part another noun ("the set of doors" → doors)."""
 
