@@ -130,8 +130,8 @@ class ApartmentWorld:
         self._room_bodies: dict[frozenset[str], list[int]] = {}
         self._collision_boxes: list[tuple[Vec3, Vec3]] = []
         # TinyRenderer draws bodies in creation order and shades every fragment that passes the depth
-        # test, so build roughly front to back (robot, objects, furniture, walls, floor): hidden
-        # fragments of later bodies then fail the depth test before they are shaded (about 2x faster).
+        # test, so build roughly front to back (robot, objects, furniture): fragments hidden by earlier
+        # bodies then fail the depth test before they are shaded.
         self._build_robot()
         self.object_ids: dict[str, int] = {o.name: self._build_object(o) for o in self.layout.objects}
         self._specs: dict[str, ObjectSpec] = {o.name: o for o in self.layout.objects}
@@ -140,6 +140,7 @@ class ApartmentWorld:
         self._build_walls()
         self._build_floor()
         self._build_static_collision()
+        self._build_shell_painter()
         self._visibility = RoomVisibility(self.layout)
         self._shown: frozenset[str] = self._all_rooms
         self._projections: dict[tuple[float, float, float], list[float]] = {}
@@ -190,12 +191,14 @@ class ApartmentWorld:
             p.createMultiBody(0, col, speck, (0, 0, 0), physicsClientId=cid)
 
     def _build_floor(self) -> None:
-        """The floor is collision-only here; cameras paint it analytically (see `floor.py`)."""
+        """The floor is collision-only; cameras ray-cast it (and walls and ceiling, see `surfaces.py`)."""
         for room in self.layout.rooms:
             x0, y0, x1, y1 = room.x0, room.y0, room.x1, room.y1
             self._collision_boxes.append(
                 (((x1 - x0) / 2, (y1 - y0) / 2, 0.005), ((x0 + x1) / 2, (y0 + y1) / 2, -0.005))
             )
+
+    def _build_shell_painter(self) -> None:
         colors = {name: (*rgb, 1.0) for name, rgb in ROOM_COLORS.items()}
         self._shell = ShellPainter(
             self.layout,
@@ -295,7 +298,7 @@ class ApartmentWorld:
         self.joint_lower = np.array(lows[:7])
         self.joint_upper = np.array(highs[:7])
         self._ik_lower, self._ik_upper = lows, highs
-        # Hold the simulated joints still while a released object settles (the arm is kinematic).
+        # Motors off: the arm is kinematic, and `settle` writes its pose back after physics has run.
         for j in self._arm_idx + self._finger_idx:
             p.setJointMotorControl2(self.robot_id, j, p.VELOCITY_CONTROL, force=0, physicsClientId=self._cid)
         # A robot-frame box footprint, sampled every ~4 cm, for the occupancy collision test.
