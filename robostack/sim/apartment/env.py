@@ -4,12 +4,18 @@ Action ``[v, omega, q1..q7, gripper]`` (float32): base forward speed (m/s) and y
 arm joint targets (rad; joints move toward them at ``arm_joint_speed``), and a gripper command in [0, 1]
 whose upward crossing of 0.5 closes the hand and downward crossing opens it.
 
-Observation: head RGB-D (``rgb`` HxWx3 uint8, ``depth`` HxWx1 float32 metres), ``wrist_rgb``,
-``odometry`` ``[x, y, yaw, v, omega]`` (world frame = odometry frame; the base is not noisy) and
-``joints`` (7 arm + 2 finger positions).
+Observation: head RGB-D (``rgb`` HxWx3 uint8, ``depth`` HxWx1 float32 metres along the optical axis),
+``wrist_rgb`` (rendered every ``wrist_every`` steps, repeated in between), ``odometry``
+``[x, y, yaw, v, omega]`` (world frame = odometry frame; the base is not noisy; v and omega are what was
+applied, zero after a rejected move) and ``joints`` (7 arm + 2 finger positions).
+
+``info``: ``collision`` (the base move was rejected and the robot stayed put), ``holding`` (object name
+or None), ``sim_time`` (steps x ``control_dt``), ``layout_seed`` and ``room`` (the room under the base).
 
 The reward is always 0 and episodes never terminate here: tasks and success tests live in the pipeline.
-Same seed => same apartment, same start, same observations, bit for bit.
+``reset(seed=k)`` builds apartment k with its own start pose; ``options={"layout_seed": j}`` (or
+``ApartmentConfig.layout_seed``) pins apartment j and draws the start from ``seed``. Same seed => same
+apartment, same start, same observations, bit for bit. The live world is `ApartmentEnv.world`.
 """
 
 from __future__ import annotations
