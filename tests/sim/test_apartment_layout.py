@@ -88,3 +88,11 @@ def test_same_seed_same_layout():
 def test_demo_seed_has_a_red_mug_in_the_kitchen():
     layout = generate_layout(7)
     assert layout.object_named("red mug").room == "kitchen"
+
+
+def test_json_round_trip():
+    import json
+
+    layout = generate_layout(9)
+    data = json.loads(json.dumps(layout.to_json()))
+    assert ApartmentLayout.from_json(data) == layout

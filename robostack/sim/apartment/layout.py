@@ -16,8 +16,10 @@ All walls are axis-aligned; coordinates are metres, the apartment spans ``[0, wi
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -167,6 +169,29 @@ class ApartmentLayout:
             if obj.name == name:
                 return obj
         raise KeyError(f"no object named {name!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON form (for episode records and other tools); `from_json` reads it back."""
+        return json.loads(json.dumps(asdict(self)))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ApartmentLayout:
+        def tup(v: Any) -> Any:
+            return tuple(tup(x) for x in v) if isinstance(v, list) else v
+
+        def build(kind: type, items: list[dict[str, Any]]) -> tuple[Any, ...]:
+            return tuple(kind(**{k: tup(v) for k, v in item.items()}) for item in items)
+
+        return cls(
+            seed=int(data["seed"]),
+            rooms=build(Room, data["rooms"]),
+            doorways=build(Doorway, data["doorways"]),
+            furniture=build(Furniture, data["furniture"]),
+            objects=build(ObjectSpec, data["objects"]),
+            robot_start=tup(data["robot_start"]),
+            walls=build(Wall, data.get("walls", [])),
+            size=tup(data.get("size", (0.0, 0.0))),
+        )
 
     def obstacle_rects(self) -> list[Rect]:
         """Walls and furniture footprints: what blocks the base."""
