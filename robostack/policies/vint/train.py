@@ -43,10 +43,11 @@ class TrainConfig(StrictModel):
     )
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
+def lr_at(step: int, cfg: TrainConfig, minutes: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay over whichever budget (steps or wall time) runs out first."""
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
-    frac = (step - cfg.warmup_steps) / max(cfg.steps - cfg.warmup_steps, 1)
+    frac = max((step - cfg.warmup_steps) / max(cfg.steps - cfg.warmup_steps, 1), minutes / cfg.max_minutes)
     return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0)))
 
 
@@ -93,7 +94,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
         task = bar.add_task("train vint", total=cfg.steps, status="", visible=show_progress)
         for step in range(cfg.steps):
             for group in opt.param_groups:
-                group["lr"] = lr_at(step, cfg)
+                group["lr"] = lr_at(step, cfg, (time.time() - began) / 60)
             loss, step_info = policy(train_set.batch(cfg.groups, rng))
             opt.zero_grad(set_to_none=True)
             loss.backward()
