@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from robostack.core.command import Command
@@ -30,12 +31,25 @@ class ParseCommand(Command):
         parser.add_argument(
             "--jsonl", action="store_true", help="read one instruction a line on stdin, print one JSON a line"
         )
+        parser.add_argument(
+            "--domain",
+            choices=("apartment", "alfred"),
+            default="apartment",
+            help="apartment: robostack Plans (default); alfred: ALFRED high-level plans",
+        )
         parser.add_argument("--backend", default="rules", help="parser backend (default: rules)")
+        parser.add_argument(
+            "--base-url", default=None, help="openai backend: server URL, e.g. http://localhost:8000/v1"
+        )
+        parser.add_argument("--model", default=None, help="openai backend: model name")
+        parser.add_argument(
+            "--api-key", default=None, help="openai backend: key (default $OPENAI_API_KEY or 'none')"
+        )
 
     def run(self, args: argparse.Namespace) -> int:
-        from robostack.language import get_parser
-
-        parser: Any = get_parser(args.backend)
+        if args.domain == "alfred":
+            return self._run_alfred(args)
+        parser = _make_parser(args)
         if args.jsonl:
             return self._run_lines(parser)
         if args.text is None:
@@ -43,6 +57,23 @@ class ParseCommand(Command):
         plan = parser.parse(args.text)
         print(json.dumps(plan.to_json()) if args.json else _format_plan(plan))
         return 0
+
+    @staticmethod
+    def _run_alfred(args: argparse.Namespace) -> int:
+        from robostack.language.alfred import plan_for
+
+        if not args.jsonl and args.text is None:
+            raise RobostackError("parse needs an instruction, or --jsonl with instructions on stdin")
+        lines = _read_stdin_lines() if args.jsonl else [args.text]
+        failed = 0
+        for line in lines:
+            try:
+                out: dict[str, Any] = {"plan": plan_for(line)}
+            except RobostackError as err:
+                failed += 1
+                out = {"plan": [], "error": str(err)}
+            print(json.dumps(out))
+        return 1 if failed and not args.jsonl else 0
 
     @staticmethod
     def _run_lines(parser: Any) -> int:
@@ -58,3 +89,331 @@ class ParseCommand(Command):
             print(json.dumps(out), flush=False)
         sys.stdout.flush()
         return 1 if failed else 0
+
+
+def _make_parser(args: argparse.Namespace) -> Any:
+    """The backend named by ``--backend``; the openai one takes its server settings from flags."""
+    from robostack.language import get_parser
+
+    if args.backend == "openai":
+        from robostack.language.openai_backend import OpenAIParser
+
+        return OpenAIParser(base_url=args.base_url, model=args.model, api_key=args.api_key)
+    return get_parser(args.backend)
+
+
+def _read_stdin_lines() -> list[str]:
+    return [line.rstrip("\n") for line in sys.stdin]
+
+
+@register("command", "ground")
+class GroundCommand(Command):
+    help = "ground Cleanup World commands to (level, task) with the trained model"
+    example = "robostack ground --domain cleanup --jsonl < commands.txt"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("text", nargs="?", help="one command (omit with --jsonl)")
+        parser.add_argument("--domain", choices=("cleanup",), default="cleanup", help="grounding domain")
+        parser.add_argument(
+            "--jsonl", action="store_true", help="one command a line on stdin → one JSON a line"
+        )
+        parser.add_argument(
+            "--weights", type=Path, default=None, help="model folder (default policies/grounding)"
+        )
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.language.cleanup.pipeline import default_weights_dir, load_predictor
+
+        if not args.jsonl and args.text is None:
+            raise RobostackError("ground needs a command, or --jsonl with commands on stdin")
+        predictor = load_predictor(str(args.weights or default_weights_dir()))
+        lines = _read_stdin_lines() if args.jsonl else [args.text]
+        outputs = predictor.predict([" ".join(line.lower().split()) for line in lines])
+        for level, task in outputs:
+            print(json.dumps({"level": level, "task": task}))
+        return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _add_cv_arguments(parser: argparse.ArgumentParser, models_default: str) -> None:
+    parser.add_argument(
+        "--data", type=Path, default=None, help="GLAMDP folder (default ../shared/data/glamdp)"
+    )
+    parser.add_argument("--folds", type=_positive, default=5, help="grouped k-fold (default 5)")
+    parser.add_argument("--runs", type=_positive, default=1, help="repeat the k-fold with new splits")
+    parser.add_argument("--models", default=models_default, help="comma-separated model kinds")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=_positive, default=1, help="torch CPU threads")
+
+
+def _run_cv(args: argparse.Namespace, commands: list[Any]) -> list[dict[str, Any]]:
+    from robostack.core.logging import progress
+    from robostack.language.cleanup.pipeline import cv_table
+
+    kinds = [k.strip() for k in args.models.split(",") if k.strip()]
+    with progress() as bar:
+        task = bar.add_task("k-fold", total=len(kinds) * args.folds * args.runs, status="")
+
+        def on_fold(kind: str) -> None:
+            bar.update(task, advance=1, status=kind)
+
+        def on_row(row: dict[str, Any]) -> None:
+            print(json.dumps(row), flush=True)
+
+        return cv_table(kinds, commands, args.folds, args.runs, args.seed, on_fold=on_fold, on_row=on_row)
+
+
+ALL_MODELS = "ibm2,multi_nn,multi_rnn,single_rnn,hybrid"
+
+
+@register("command", "eval/grounding")
+class EvalGrounding(Command):
+    help = "GLAMDP hierarchical grounding: grouped k-fold table, or the committed model on held-out files"
+    example = "robostack eval grounding --folds 5 --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        _add_cv_arguments(parser, ALL_MODELS)
+        parser.add_argument(
+            "--heldout", type=Path, default=None, help="evaluate the committed model on this folder"
+        )
+        parser.add_argument(
+            "--weights", type=Path, default=None, help="model folder (default policies/grounding)"
+        )
+        parser.add_argument("--json", action="store_true", help="print one JSON summary at the end")
+
+    def run(self, args: argparse.Namespace) -> int:
+        import torch
+
+        from robostack.data.glamdp import load_glamdp
+        from robostack.language.cleanup.pipeline import (
+            default_weights_dir,
+            evaluate_predictor,
+            load_predictor,
+        )
+
+        torch.set_num_threads(args.threads)
+        if args.heldout is not None:
+            predictor = load_predictor(str(args.weights or default_weights_dir()))
+            commands = load_glamdp(args.heldout)
+            scores = evaluate_predictor(predictor, commands)
+            summary: dict[str, Any] = {"heldout": str(args.heldout), "n": len(commands), **scores.__dict__}
+        else:
+            rows = _run_cv(args, load_glamdp(args.data))
+            summary = {"folds": args.folds, "runs": args.runs, "rows": rows}
+        print(json.dumps(summary, indent=None if args.json else 1))
+        return 0
+
+
+@register("command", "train/grounding")
+class TrainGrounding(Command):
+    help = "train the GLAMDP grounder: k-fold table, final fit, weights and model card"
+    example = "robostack train grounding --folds 5"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        _add_cv_arguments(parser, ALL_MODELS)
+        parser.add_argument(
+            "--out", type=Path, default=None, help="output folder (default policies/grounding)"
+        )
+        parser.add_argument(
+            "--no-cv", action="store_true", help="skip the k-fold table (card without figures)"
+        )
+
+    def run(self, args: argparse.Namespace) -> int:
+        import time
+
+        import torch
+
+        from robostack.core.logging import progress
+        from robostack.data.glamdp import load_glamdp
+        from robostack.language.cleanup.pipeline import default_weights_dir, fit_and_save, write_card
+        from robostack.language.cleanup.train import RECIPES
+
+        torch.set_num_threads(args.threads)
+        start = time.perf_counter()
+        commands = load_glamdp(args.data)
+        rows = [] if args.no_cv else _run_cv(args, commands)
+        out = args.out or default_weights_dir()
+        recipe = RECIPES["hybrid"]
+        with progress() as bar:
+            task = bar.add_task("final fit", total=recipe.epochs * recipe.members, status="")
+
+            def on_epoch(epoch: int, loss: float) -> None:
+                bar.update(task, advance=1, status=f"loss {loss:.3f}")
+
+            predictor, train_seconds = fit_and_save(commands, out, args.seed, on_epoch=on_epoch)
+        params = sum(p.numel() for m in predictor.members for p in m.parameters())
+        argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("robostack") else "train grounding"
+        write_card(
+            out,
+            command_line=f"robostack {argv}",
+            n_commands=len(commands),
+            rows=rows,
+            train_seconds=train_seconds,
+            total_seconds=time.perf_counter() - start,
+            params=params,
+        )
+        print(json.dumps({"out": str(out), "train_seconds": round(train_seconds, 1), "params": params}))
+        return 0
+
+
+def _data_path(text: str | None) -> Path | None:
+    return Path(text) if text else None
+
+
+@register("command", "eval/r2r-decomposition")
+class EvalR2R(Command):
+    help = "A²Nav decomposition on R2R: every instruction valid, F1 on the hand-labelled dev set"
+    example = "robostack eval r2r-decomposition --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--data", type=Path, default=None, help="R2R folder (default ../shared/data/r2r)")
+        parser.add_argument("--backend", default="rules")
+        parser.add_argument("--json", action="store_true", help="one-line JSON")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.data.r2r import iter_all
+        from robostack.language import get_parser
+        from robostack.language.evaluate import load_dev_set, r2r_dev_scores, r2r_validity
+
+        parser: Any = get_parser(args.backend)
+        report = {
+            "all_instructions": r2r_validity(parser.parse, list(iter_all(args.data))),
+            "dev_set": r2r_dev_scores(parser.parse, load_dev_set()),
+        }
+        print(json.dumps(report, indent=None if args.json else 1))
+        return 0
+
+
+@register("command", "eval/alfred-plans")
+class EvalAlfred(Command):
+    help = "ALFRED goal → high-level plan: exact match and step F1 per phrasing, ours vs keyword baseline"
+    example = "robostack eval alfred-plans --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--data", type=Path, default=None, help="ALFRED folder (default ../shared/data/alfred)"
+        )
+        parser.add_argument("--json", action="store_true", help="one-line JSON")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.data.alfred import load_tasks
+        from robostack.language.alfred import keyword_plan, plan_for
+        from robostack.language.evaluate import alfred_scores
+
+        tasks = load_tasks(args.data)
+        report = {
+            "tasks": len(tasks),
+            "ours": alfred_scores(plan_for, tasks),
+            "keyword_baseline": alfred_scores(keyword_plan, tasks),
+        }
+        print(json.dumps(report, indent=None if args.json else 1))
+        return 0
+
+
+def _latency_report(threads: int = 1) -> dict[str, Any]:
+    """Latency of the embedded parsers on real instructions, one core, loading timed apart."""
+    import time
+
+    import torch
+
+    from robostack.data.alfred import load_tasks
+    from robostack.data.glamdp import load_glamdp
+    from robostack.data.r2r import load_split
+    from robostack.language import get_parser
+    from robostack.language.alfred import plan_for
+    from robostack.language.cleanup.pipeline import default_weights_dir
+    from robostack.language.cleanup.predictor import GroundingPredictor
+    from robostack.language.evaluate import latency
+
+    torch.set_num_threads(threads)
+    r2r = [i.text for i in load_split("val_seen")][:1000]
+    start = time.perf_counter()
+    parser: Any = get_parser("rules")
+    rules_load = time.perf_counter() - start
+    start = time.perf_counter()
+    grounder = GroundingPredictor.from_pretrained(default_weights_dir())
+    ground_load = time.perf_counter() - start
+    commands = [c.text for c in load_glamdp()][::5]
+    goals = [t.goals["refined"][0] for t in load_tasks()]
+    return {
+        "threads": threads,
+        "rules_parse_r2r": {"load_s": round(rules_load, 4), **latency(parser.parse, r2r)},
+        "ground_cleanup": {
+            "load_s": round(ground_load, 3),
+            **latency(lambda t: grounder.predict([t]), commands),
+        },
+        "alfred_plan": latency(plan_for, goals),
+    }
+
+
+@register("command", "bench/language")
+class BenchLanguage(Command):
+    help = "per-instruction latency of the embedded parsers (p50/p90/p99, one core; loading apart)"
+    example = "robostack bench language --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--threads", type=_positive, default=1, help="torch CPU threads (default 1)")
+        parser.add_argument("--json", action="store_true", help="one-line JSON")
+
+    def run(self, args: argparse.Namespace) -> int:
+        report = _latency_report(args.threads)
+        print(json.dumps(report, indent=None if args.json else 1))
+        return 0
+
+
+@register("command", "eval/language")
+class EvalLanguage(Command):
+    help = "every language acceptance figure: GLAMDP, R2R, ALFRED, latency, bad input"
+    example = "robostack eval language --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--cv", action="store_true", help="rerun the GLAMDP k-fold (slow) instead of cv.json"
+        )
+        parser.add_argument("--folds", type=_positive, default=5)
+        parser.add_argument("--json", action="store_true", help="one-line JSON")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.data.alfred import load_tasks
+        from robostack.data.glamdp import load_glamdp
+        from robostack.data.r2r import iter_all
+        from robostack.language import get_parser
+        from robostack.language.alfred import keyword_plan, plan_for
+        from robostack.language.cleanup.pipeline import cv_table, default_weights_dir
+        from robostack.language.evaluate import (
+            alfred_scores,
+            bad_input_report,
+            load_dev_set,
+            r2r_dev_scores,
+            r2r_validity,
+        )
+
+        parser: Any = get_parser("rules")
+        if args.cv:
+            glamdp: Any = {"rows": cv_table(["single_rnn", "hybrid"], load_glamdp(), args.folds, 1, 0)}
+        else:
+            cv_file = default_weights_dir() / "cv.json"
+            glamdp = json.loads(cv_file.read_text()) if cv_file.is_file() else {"rows": []}
+            glamdp["source"] = str(cv_file)
+        tasks = load_tasks()
+        report = {
+            "glamdp": glamdp,
+            "r2r": {
+                "all_instructions": r2r_validity(parser.parse, list(iter_all())),
+                "dev_set": r2r_dev_scores(parser.parse, load_dev_set()),
+            },
+            "alfred": {
+                "ours": alfred_scores(plan_for, tasks),
+                "keyword_baseline": alfred_scores(keyword_plan, tasks),
+            },
+            "latency": _latency_report(1),
+            "bad_input": bad_input_report(parser.parse),
+        }
+        print(json.dumps(report, indent=None if args.json else 1))
+        return 0

@@ -21,7 +21,8 @@ REGION_HEADS = wordset(
 OBJECT_HINTS = wordset(
     "mug cup bowl block can plate bottle apple banana box book pen phone remote glass spoon fork "
     "knife ball toy pillow towel sponge vase jar bag key keys laptop tomato potato bread egg "
-    "lettuce ladle pot pan kettle candle watch cloth newspaper soap"
+    "lettuce ladle pot pan kettle candle watch cloth newspaper soap chair cushion blanket basket "
+    "glasses cups mugs bowls blocks cans plates bottles books toys spatula knife sponge vase remote"
 )
 """Small movable things: "move the mug to the sink" carries it, "move to the sink" walks."""
 

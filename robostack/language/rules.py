@@ -83,6 +83,7 @@ class _State:
     primitive_moves: int = 0
     manipulation: bool = False
     verbs: int = 0
+    loose: bool = False
     """Clauses that started with a verb we know, even when they name no landmark ("go straight")."""
 
     def nav(self, action: str, target: str = "", explicit: bool = True) -> None:
@@ -435,8 +436,21 @@ def _until_boundary(words: Sequence[str]) -> list[str]:
     return out
 
 
+_AMBIGUOUS_VERBS = wordset("take get move carry return leave drop set")
+"""Verbs that carry an object only when what follows is a movable thing."""
+
+
+def _orientation(words: Sequence[str]) -> bool:
+    """ "... on your left", "... behind you", "... to your back": a landmark placed relative to you."""
+    text = " ".join(words)
+    return any(p in text for p in ("your left", "your right", "your back", "behind you", "your side"))
+
+
 def _parse_manipulation(state: _State, verb: str, words: Sequence[str]) -> bool:
     """Handle pick / place / bring clauses; False when the verb is really a navigation verb."""
+    words = [w for w in words if w not in ("just", "carefully", "slowly", "gently", "then", "now")]
+    if verb in lx.PLACE_VERBS and _orientation(words):
+        return True  # "put the fireplace on your right": the speaker orients the robot; no step
     if verb in ("take", "get", "move", "carry", "return") and (
         not words or _prep_action(words[0]) not in (None, "") or words[0] in DIRECTION_WORDS
     ):
@@ -444,10 +458,8 @@ def _parse_manipulation(state: _State, verb: str, words: Sequence[str]) -> bool:
     if verb in ("take", "make", "hang") and _turn_object(words):
         return False
     obj, rest = _object_and_rest(words, state)
-    if verb in ("take", "get", "move", "carry") and is_region(obj) or obj in ("stairs", "steps", "staircase"):
-        return False
-    if verb == "move" and obj.split()[-1:] and obj.split()[-1] not in lx.OBJECT_HINTS and not state.holding:
-        return False
+    if verb in _AMBIGUOUS_VERBS and not (obj.split() and obj.split()[-1] in lx.OBJECT_HINTS):
+        return False  # "take the stairs", "get to the door", "take a dogleg": walking, not carrying
     receptacle = _receptacle(rest)
     if verb in lx.PLACE_VERBS or (verb in lx.BRING_VERBS and receptacle):
         if receptacle:
@@ -532,15 +544,19 @@ def _parse_verbless(state: _State, words: Sequence[str]) -> None:
         w in _TURN_ADJECTIVES or w in DETERMINERS or w == turn[0] for w in words[: words.index(turn[0])]
     ):
         _emit_turn(state, f"turn_{turn[0]}")
-        _chain(state, words[words.index(turn[0]) + 1 :], allow_static=False)
+        _chain(state, words[words.index(turn[0]) + 1 :], allow_static=state.loose)
         return
-    _chain(state, words, allow_static=False)
+    _chain(state, words, allow_static=state.loose)
 
 
 def _parse_motion(state: _State, words: Sequence[str]) -> None:
     """ "go left", "walk straight past the table to the kitchen", "go up the stairs"."""
     i = 0
-    while i < len(words) and words[i] in DIRECTION_WORDS and _prep_action(words[i]) is None:
+    while (
+        i < len(words)
+        and (words[i] in DIRECTION_WORDS or words[i] == "just")
+        and _prep_action(words[i]) is None
+    ):
         if words[i] in ("left", "right"):
             break
         i += 1
@@ -603,13 +619,22 @@ class RuleParser:
 
     def parse(self, text: str) -> Plan:
         instruction = clean(text)
-        state = _State()
-        for sentence in sentences(tokens(instruction)):
-            for clause in split_clauses(sentence):
-                parse_clause(state, clause)
+        state = self._read(instruction)
+        if not state.steps and not state.verbs:
+            state = self._read(instruction, loose=True)
         steps = _dedupe(state.steps)
         if not steps and not state.primitive_moves and not state.verbs:
             raise InstructionError(f"no action or place found in instruction {text.strip()[:80]!r}")
         subtasks = [s.subtask for s in steps if s.subtask.action != "stop"]
         subtasks.append(Subtask("navigate", "stop"))
-        return Plan(instruction=text.strip(), level=infer_level(state, steps), subtasks=tuple(subtasks))  # type: ignore[arg-type]
+        level = infer_level(state, steps)
+        return Plan(instruction=text.strip(), level=level, subtasks=tuple(subtasks))  # type: ignore[arg-type]
+
+    @staticmethod
+    def _read(instruction: str, loose: bool = False) -> _State:
+        """Parse every clause; ``loose`` also reads verbless "facing the kitchen" as a place to go."""
+        state = _State(loose=loose)
+        for sentence in sentences(tokens(instruction)):
+            for clause in split_clauses(sentence):
+                parse_clause(state, clause)
+        return state

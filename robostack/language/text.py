@@ -47,7 +47,7 @@ DETERMINERS = wordset(
 
 SOFT_MODIFIERS = wordset(
     "next other nearest closest same far very first second third last final opposite "
-    "immediate little just only whole entire"
+    "immediate little only whole entire"
 )
 """Modifiers that rank or point rather than describe ("the next door" is a door)."""
 
