@@ -96,3 +96,17 @@ def test_json_round_trip():
     layout = generate_layout(9)
     data = json.loads(json.dumps(layout.to_json()))
     assert ApartmentLayout.from_json(data) == layout
+
+
+@pytest.mark.slow
+def test_guarantees_hold_over_many_seeds():
+    """Rare seeds: every apartment of the first 300 keeps the guarantees (about 15 s)."""
+    for seed in range(300):
+        layout = generate_layout(seed)
+        names = [o.name for o in layout.objects]
+        assert 3 <= len(layout.rooms) <= 6, seed
+        assert len(set(names)) == len(names), seed
+        assert layout.object_named("red mug").room == "kitchen", seed
+        assert layout.furniture_named("sink").room == "kitchen", seed
+        nav = layout.occupancy().inflated(ROBOT_RADIUS)
+        assert nav.is_free(layout.robot_start[:2]), seed
