@@ -62,12 +62,12 @@ def run_episode(config: EpisodeConfig, show_progress: bool = True) -> EpisodeRes
     """Parse, run every subtask closed-loop, measure, and write the outputs when ``config.out``."""
     plan = parse_instruction(config.instruction, config.parser)
     skills = select_skills(config.skills)
-    if show_progress:
-        steps = "  →  ".join(str(s) for s in plan.subtasks)
-        console.print(f"[bold]plan[/] ({plan.level}): {steps}")
     started = time.perf_counter()
     rerun = _open_rerun(config)
     with SimRobot(config.world, seed=config.seed) as robot, progress(transient=not show_progress) as bar:
+        if show_progress:
+            steps = "  →  ".join(str(s) for s in plan.subtasks)
+            console.print(f"[bold]plan[/] ({plan.level}): {steps}")
         task = bar.add_task("episode", total=len(plan.subtasks), status="", visible=show_progress)
         recorder = RecordingRobot(robot, video=config.out is not None and config.video, rerun=rerun)
 

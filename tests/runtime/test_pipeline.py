@@ -68,8 +68,8 @@ def test_spl_definition():
 def test_select_skills_errors():
     with pytest.raises(ConfigError, match="unknown skill"):
         select_skills("dance=classical")
-    with pytest.raises(UnknownEntryError, match="navigate/learned"):
-        select_skills("navigate=learned")
+    with pytest.raises(UnknownEntryError, match="navigate/telepathy"):
+        select_skills("navigate=telepathy")
 
 
 def test_learned_falls_back_to_classical_where_no_learned_skill_exists(monkeypatch):
