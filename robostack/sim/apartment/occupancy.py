@@ -25,8 +25,21 @@ Rect = tuple[float, float, float, float]
 
 MAX_CACHED_FIELDS = 64
 """Distance fields kept per map (least recently used dropped first); one is ~0.5 MB for an apartment."""
-_NEIGHBOURS = ((0, 1), (1, 0), (1, 1), (1, -1))
-"""Half of the 8-neighbourhood; the graph is symmetric, so each edge is added both ways."""
+_NEIGHBOURS = ((0, 1), (1, 0), (1, 1), (1, -1), (1, 2), (2, 1), (1, -2), (2, -1))
+"""Half of the 16-neighbourhood (with knight moves); the graph is symmetric, so each edge is added
+both ways. Knight moves cut the grid's overestimate of straight-line distances from up to 8.2%
+(8-connected) to under 2.7%, which matters for SPL's d0."""
+
+
+def _crossed_cells(dr: int, dc: int) -> list[tuple[int, int]]:
+    """Cells besides the two ends that the straight move (dr, dc) passes through."""
+    if abs(dr) == 1 and abs(dc) == 1:
+        return [(dr, 0), (0, dc)]
+    if abs(dc) == 2:
+        return [(0, dc // 2), (dr, dc // 2)]
+    if abs(dr) == 2:
+        return [(dr // 2, 0), (dr // 2, dc)]
+    return []
 
 
 def rasterize(
@@ -113,11 +126,11 @@ class OccupancyMap:
                 r0, r1 = max(0, -dr), rows - max(0, dr)
                 c0, c1 = max(0, -dc), cols - max(0, dc)
                 a = free[r0:r1, c0:c1] & free[r0 + dr : r1 + dr, c0 + dc : c1 + dc]
-                if dr != 0 and dc != 0:  # no corner cutting past a blocked cell
-                    a &= free[r0 + dr : r1 + dr, c0:c1] & free[r0:r1, c0 + dc : c1 + dc]
+                for mr, mc in _crossed_cells(dr, dc):  # no cutting past a blocked cell
+                    a &= free[r0 + mr : r1 + mr, c0 + mc : c1 + mc]
                 i = index[r0:r1, c0:c1][a]
                 j = index[r0 + dr : r1 + dr, c0 + dc : c1 + dc][a]
-                w = self.resolution * (math.sqrt(2.0) if dr and dc else 1.0)
+                w = self.resolution * math.hypot(dr, dc)
                 src += [i, j]
                 dst += [j, i]
                 cost += [np.full(len(i), w), np.full(len(i), w)]
