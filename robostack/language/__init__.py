@@ -10,6 +10,8 @@ from robostack.core.types import Plan
 
 DEFAULT_BACKEND = "rules"
 
+registry.declare("parser", "openai", "robostack.language.openai_backend")
+
 
 def get_parser(backend: str = DEFAULT_BACKEND) -> object:
     """An instance of the registered parser backend ``backend`` (one clear error if unknown)."""
