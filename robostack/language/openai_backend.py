@@ -90,7 +90,8 @@ EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "put the red mug in the sink",
-        "1. [go to] {red mug}. 2. [pick] {red mug}. 3. [go to] {sink}. 4. [place] {red mug} {sink}. 5. [stop].",
+        "1. [go to] {red mug}. 2. [pick] {red mug}. 3. [go to] {sink}. 4. [place] {red mug} {sink}. "
+        "5. [stop].",
         "L2",
     ),
     ("turn right", "1. [turn right]. 2. [stop].", "L0"),
