@@ -107,7 +107,7 @@ class ViNTMethod:
         self.nav = TopoNavigator(self.policy, graph, use_graph=self.use_graph)
 
     def step(self, obs: Observation) -> tuple[Action, bool]:
-        action, done, _ = self.nav.step(obs.rgb)
+        action, done, _ = self.nav.step(obs.rgb, obs.odometry)
         return action, done
 
 

@@ -24,6 +24,8 @@ class NavigatorConfig:
     goal_threshold: float = 2.0
     """Stop once the goal node is the closest one and predicted at most this many frames away."""
     controller: PDController = field(default_factory=PDController)
+    backoff_speed: float = 0.2
+    """m/s in reverse for one step after a bump."""
 
 
 @dataclass
@@ -57,9 +59,37 @@ class TopoNavigator:
         self.policy.reset()
         cfg = self.config
         self.localiser = Localiser(self.goal, cfg.radius, cfg.close_threshold)
+        self._last_odometry: NDArray[np.float64] | None = None
+        self._last_action = Action()
+        self._last_info = StepInfo(0, float("nan"), np.zeros((1, 4), dtype=np.float32))
 
-    def step(self, image: NDArray[np.uint8]) -> tuple[Action, bool, StepInfo]:
+    def step(
+        self, image: NDArray[np.uint8], odometry: NDArray[np.float32] | None = None
+    ) -> tuple[Action, bool, StepInfo]:
+        """One frame in, one command out. With ``odometry`` a bumper reflex runs first (as the Kobuki
+        safety controller under the original deployment does): a forward command that left the base
+        where it was is answered by one step in reverse."""
+        bumped = self._bumped(odometry)
         self.policy.observe(image)
+        if bumped:
+            return self._remember(odometry, Action(-self.config.backoff_speed, 0.0), False, self._last_info)
+        action, done, info = self._decide()
+        self._last_info = info
+        return self._remember(odometry, action, done, info)
+
+    def _bumped(self, odometry: NDArray[np.float32] | None) -> bool:
+        if odometry is None or self._last_odometry is None or self._last_action.base_linear <= 0:
+            return False
+        return float(np.hypot(*(np.asarray(odometry[:2]) - self._last_odometry[:2]))) < 1e-4
+
+    def _remember(
+        self, odometry: NDArray[np.float32] | None, action: Action, done: bool, info: StepInfo
+    ) -> tuple[Action, bool, StepInfo]:
+        self._last_odometry = None if odometry is None else np.asarray(odometry, dtype=np.float64)
+        self._last_action = action
+        return action, done, info
+
+    def _decide(self) -> tuple[Action, bool, StepInfo]:
         if not self.use_graph:
             dist, wps = self.policy.predict(self._nodes[self.goal : self.goal + 1])
             info = StepInfo(self.goal, float(dist[0]), wps[0])

@@ -84,7 +84,8 @@ class ViNTNavigate:
         d0 = world.geodesic_distance(start[:2], goal_xy)
         travelled, steps, done = 0.0, 0, False
         while steps < self.step_budget and not done:
-            action, done, _ = nav.step(robot.observe().rgb)
+            obs = robot.observe()
+            action, done, _ = nav.step(obs.rgb, obs.odometry)
             for _ in range(0 if done else repeats):
                 before = world.base_pose()[:2]
                 robot.send(action)

@@ -59,7 +59,7 @@ def record_imagegoal(seed: int, checkpoint: str | Path, out: str | Path, use_gra
         world = robot.world
         for step in range(max(80, 3 * len(episode.images))):
             obs = robot.observe()
-            action, done, info = nav.step(obs.rgb)
+            action, done, info = nav.step(obs.rgb, obs.odometry)
             pose = world.base_pose()
             trail.append((float(pose[0]), float(pose[1])))
             plan = _draw(world, graph, pose, info.subgoal, info.waypoints, trail)
