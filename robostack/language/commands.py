@@ -127,9 +127,17 @@ class GroundCommand(Command):
         if not args.jsonl and args.text is None:
             raise RobostackError("ground needs a command, or --jsonl with commands on stdin")
         predictor = load_predictor(str(args.weights or default_weights_dir()))
-        lines = _read_stdin_lines() if args.jsonl else [args.text]
-        outputs = predictor.predict([" ".join(line.lower().split()) for line in lines])
-        for level, task in outputs:
+        lines = [
+            " ".join(line.lower().split()) for line in (_read_stdin_lines() if args.jsonl else [args.text])
+        ]
+        if not args.jsonl and not lines[0]:
+            raise RobostackError("empty command: nothing to ground")
+        outputs = iter(predictor.predict([line for line in lines if line]))
+        for line in lines:
+            if not line:
+                print(json.dumps({"level": None, "task": None, "error": "empty command"}))
+                continue
+            level, task = next(outputs)
             print(json.dumps({"level": level, "task": task}))
         return 0
 
