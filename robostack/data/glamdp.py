@@ -83,7 +83,7 @@ def grouped_folds(commands: Sequence[Command], k: int, seed: int = 0) -> list[np
         groups.setdefault(command.text, []).append(i)
     order = list(groups.values())
     rng = np.random.default_rng(seed)
-    rng.shuffle(order)  # type: ignore[arg-type]
+    rng.shuffle(order)
     order.sort(key=len, reverse=True)  # big groups first, ties stay shuffled (stable sort)
     folds: list[list[int]] = [[] for _ in range(k)]
     for members in order:

@@ -90,6 +90,8 @@ class SingleRNN(nn.Module):
 class MultiHead(nn.Module):
     """Shared hidden layer → Pr(level) and one Pr(task | level) head per level, as joint log-probs."""
 
+    level_of_label: torch.Tensor
+
     def __init__(self, in_dim: int, cfg: ModelConfig):
         super().__init__()
         self.shared = nn.Sequential(nn.Linear(in_dim, cfg.h1), nn.ReLU(), nn.Dropout(cfg.dropout))

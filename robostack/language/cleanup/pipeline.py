@@ -10,7 +10,7 @@ import json
 import platform
 import time
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ def cv_table(
             k=folds,
             runs=runs,
             seed=seed,
-            on_fold=(lambda k=kind: on_fold(k)) if on_fold else None,
+            on_fold=partial(on_fold, kind) if on_fold else None,
         )
         rows.append(cv_row(result))
         if on_row is not None:
