@@ -137,9 +137,28 @@ def best_match(
     if wanted:
         clash = [bool(colour(n)) and colour(n) != wanted for n in names]
         scores = scores - COLOUR_PENALTY * np.asarray(clash, dtype=scores.dtype)
+        scores = np.minimum(scores, _thing_scores(key, names, embedder))
     best = int(scores.argmax())
     score = float(scores[best])
     return Match(target, candidates[best] if score >= threshold else None, score)
+
+
+def uncoloured(phrase: str) -> str:
+    """The phrase without its colour words: what kind of thing it names."""
+    return " ".join(w for w in phrase.split() if w not in _COLOUR_OF)
+
+
+def _thing_scores(key: str, names: list[str], embedder: Embedder) -> Any:
+    """Similarity of what is named, colour aside: a shared colour makes MiniLM rate "purple elephant"
+    close to "purple sponge", but a robot must not fetch a sponge for an elephant."""
+    import numpy as np
+
+    thing = uncoloured(key)
+    others = [uncoloured(n) or n for n in names]
+    if not thing:
+        return np.ones(len(names))
+    vectors = embedder.encode([thing, *others])
+    return vectors[1:] @ vectors[0]
 
 
 def snap(target: str, candidates: Sequence[str], threshold: float = DEFAULT_THRESHOLD) -> str | None:
