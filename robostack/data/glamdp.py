@@ -69,18 +69,21 @@ def load_glamdp(root: str | Path | None = None) -> list[Command]:
     return [c for level in LEVEL_FILES for c in read_level(root, level)]
 
 
-def grouped_folds(commands: Sequence[Command], k: int, seed: int = 0) -> list[np.ndarray]:
+def grouped_folds(
+    commands: Sequence[Command], k: int, seed: int = 0, grouped: bool = True
+) -> list[np.ndarray]:
     """Assign each command to one of ``k`` folds, identical strings to the same fold.
 
     Returns a list of ``k`` index arrays (the validation indices of each fold). Groups are shuffled
     with ``seed`` and dealt greedily to the currently smallest fold, so folds differ by at most the
-    size of the largest group.
+    size of the largest group. ``grouped=False`` is plain shuffled k-fold (the paper's protocol,
+    where a repeated command can be in training and validation at once).
     """
     if k < 2:
         raise RobostackError(f"k-fold needs k >= 2, got {k}")
     groups: dict[str, list[int]] = {}
     for i, command in enumerate(commands):
-        groups.setdefault(command.text, []).append(i)
+        groups.setdefault(command.text if grouped else str(i), []).append(i)
     order = list(groups.values())
     rng = np.random.default_rng(seed)
     rng.shuffle(order)

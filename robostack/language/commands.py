@@ -158,6 +158,12 @@ def _add_cv_arguments(parser: argparse.ArgumentParser, models_default: str) -> N
     parser.add_argument("--models", default=models_default, help="comma-separated model kinds")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=_positive, default=1, help="torch CPU threads")
+    parser.add_argument(
+        "--split",
+        choices=("grouped", "random"),
+        default="grouped",
+        help="grouped: identical commands stay in one fold (default); random: the paper's plain k-fold",
+    )
 
 
 def _run_cv(args: argparse.Namespace, commands: list[Any]) -> list[dict[str, Any]]:
@@ -174,7 +180,16 @@ def _run_cv(args: argparse.Namespace, commands: list[Any]) -> list[dict[str, Any
         def on_row(row: dict[str, Any]) -> None:
             print(json.dumps(row), flush=True)
 
-        return cv_table(kinds, commands, args.folds, args.runs, args.seed, on_fold=on_fold, on_row=on_row)
+        return cv_table(
+            kinds,
+            commands,
+            args.folds,
+            args.runs,
+            args.seed,
+            on_fold=on_fold,
+            on_row=on_row,
+            grouped=args.split == "grouped",
+        )
 
 
 ALL_MODELS = "ibm2,multi_nn,multi_rnn,single_rnn,hybrid"
@@ -213,7 +228,7 @@ class EvalGrounding(Command):
             summary: dict[str, Any] = {"heldout": str(args.heldout), "n": len(commands), **scores.__dict__}
         else:
             rows = _run_cv(args, load_glamdp(args.data))
-            summary = {"folds": args.folds, "runs": args.runs, "rows": rows}
+            summary = {"folds": args.folds, "runs": args.runs, "split": args.split, "rows": rows}
         print(json.dumps(summary, indent=None if args.json else 1))
         return 0
 
@@ -324,7 +339,7 @@ class EvalAlfred(Command):
         return 0
 
 
-def _latency_report(threads: int = 1) -> dict[str, Any]:
+def _latency_report(threads: int = 1, skip_snap: bool = False) -> dict[str, Any]:
     """Latency of the embedded parsers on real instructions, one core, loading timed apart."""
     import time
 
@@ -349,8 +364,28 @@ def _latency_report(threads: int = 1) -> dict[str, Any]:
     ground_load = time.perf_counter() - start
     commands = [c.text for c in load_glamdp()][::5]
     goals = [t.goals["refined"][0] for t in load_tasks()]
+    snap_report: dict[str, Any] = {}
+    if not skip_snap:
+        from robostack.language.grounding import snap
+
+        world = [
+            "red mug",
+            "blue bowl",
+            "green block",
+            "yellow can",
+            "kitchen",
+            "living room",
+            "bedroom",
+            "sink",
+        ]
+        start = time.perf_counter()
+        snap("warm up", world)  # loads MiniLM and embeds the world's names once
+        snap_load = time.perf_counter() - start
+        phrases = [f"the {w} number {i}" for i, w in enumerate(["crimson cup", "cooking area", "sofa"] * 34)]
+        snap_report = {"load_s": round(snap_load, 2), **latency(lambda t: snap(t, world), phrases)}
     return {
         "threads": threads,
+        "snap_new_phrase": snap_report,
         "rules_parse_r2r": {"load_s": round(rules_load, 4), **latency(parser.parse, r2r)},
         "ground_cleanup": {
             "load_s": round(ground_load, 3),
@@ -367,10 +402,11 @@ class BenchLanguage(Command):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--threads", type=_positive, default=1, help="torch CPU threads (default 1)")
+        parser.add_argument("--no-snap", action="store_true", help="skip the MiniLM world-grounding timing")
         parser.add_argument("--json", action="store_true", help="one-line JSON")
 
     def run(self, args: argparse.Namespace) -> int:
-        report = _latency_report(args.threads)
+        report = _latency_report(args.threads, skip_snap=args.no_snap)
         print(json.dumps(report, indent=None if args.json else 1))
         return 0
 

@@ -55,6 +55,7 @@ def cv_row(result: CVResult) -> dict[str, Any]:
         "name": MODEL_NAMES[result.kind],
         "folds": result.folds,
         "runs": result.runs,
+        "split": "grouped by command" if result.grouped else "random (paper)",
         "level_acc": round(result.scores.level, 2),
         "task_acc": round(result.scores.task, 2),
         "joint_acc": round(result.scores.joint, 2),
@@ -75,6 +76,7 @@ def cv_table(
     seed: int,
     on_fold: Callable[[str], None] | None = None,
     on_row: Callable[[dict[str, Any]], None] | None = None,
+    grouped: bool = True,
 ) -> list[dict[str, Any]]:
     """Grouped k-fold figures for each model kind, in the order given."""
     rows = []
@@ -92,6 +94,7 @@ def cv_table(
             runs=runs,
             seed=seed,
             on_fold=partial(on_fold, kind) if on_fold else None,
+            grouped=grouped,
         )
         rows.append(cv_row(result))
         if on_row is not None:

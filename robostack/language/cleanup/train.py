@@ -46,6 +46,8 @@ class Recipe:
     buckets: int = 0
     weight_decay: float = 0.0
     label_smoothing: float = 0.0
+    one_cycle: bool = False
+    """Warm-up then cosine decay of the learning rate (ours); the paper's code keeps Adam's rate fixed."""
 
 
 RECIPES: dict[str, Recipe] = {
@@ -67,6 +69,7 @@ RECIPES: dict[str, Recipe] = {
         buckets=1 << 14,
         weight_decay=1e-4,
         label_smoothing=0.05,
+        one_cycle=True,
     ),
 }
 MODEL_KINDS = ("ibm2", "multi_nn", "multi_rnn", "single_rnn", "hybrid")
@@ -144,8 +147,12 @@ def _fit_one(
     loss_fn = nn.NLLLoss()
     encoded = encode_texts(texts, vocab, cfg.buckets)
     batches = _length_buckets([len(ids) for ids, _ in encoded], recipe.batch)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optim, max_lr=recipe.lr, total_steps=recipe.epochs * len(batches), pct_start=0.1
+    schedule = (
+        torch.optim.lr_scheduler.OneCycleLR(
+            optim, max_lr=recipe.lr, total_steps=recipe.epochs * len(batches), pct_start=0.1
+        )
+        if recipe.one_cycle
+        else None
     )
     for epoch in range(recipe.epochs):
         model.train()
@@ -160,7 +167,8 @@ def _fit_one(
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optim.step()
-            schedule.step()
+            if schedule is not None:
+                schedule.step()
             total += float(loss.detach())
         if on_epoch is not None:
             on_epoch(epoch, total / len(batches))
@@ -196,6 +204,7 @@ class CVResult:
     scores: Scores
     std: Scores
     seconds: float
+    grouped: bool = True
 
 
 def cross_validate(
@@ -206,6 +215,7 @@ def cross_validate(
     seed: int = 0,
     recipe: Recipe | None = None,
     on_fold: Callable[[], None] | None = None,
+    grouped: bool = True,
 ) -> CVResult:
     """k-fold (grouped by command) figures for one model kind, averaged over ``runs``."""
     if recipe is not None:
@@ -213,7 +223,7 @@ def cross_validate(
     start = time.perf_counter()
     fold_scores: list[Scores] = []
     for run in range(runs):
-        folds = grouped_folds(commands, k, seed=seed + run)
+        folds = grouped_folds(commands, k, seed=seed + run, grouped=grouped)
         for f, val_idx in enumerate(folds):
             val = set(val_idx.tolist())
             train = [c for i, c in enumerate(commands) if i not in val]
@@ -223,7 +233,7 @@ def cross_validate(
                 on_fold()
     mean = Scores.mean(fold_scores)
     std = Scores(*(float(np.std([getattr(s, a) for s in fold_scores])) for a in ("level", "task", "joint")))
-    return CVResult(kind, k, runs, mean, std, time.perf_counter() - start)
+    return CVResult(kind, k, runs, mean, std, time.perf_counter() - start, grouped)
 
 
 def quick_recipe(kind: str, epochs: int, members: int = 1) -> Recipe:
