@@ -45,6 +45,16 @@ class _ArmSkill:
     def __init__(self, config: ManipulateConfig | None = None) -> None:
         self.config = config or ManipulateConfig()
 
+    def run(self, subtask: Subtask, robot: Any) -> SkillResult:
+        world = getattr(robot, "world", None)
+        if world is None:
+            return SkillResult(subtask, False, "unsupported", detail="needs a simulated robot's object poses")
+        return self.act(subtask, robot, world)
+
+    def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
+        """The skill proper, with privileged access to the world."""
+        raise NotImplementedError
+
     def _solve(self, world: Any, pos: np.ndarray, quat: np.ndarray) -> np.ndarray | None:
         q = world.inverse_kinematics(pos, quat)
         reached, _ = world.forward_kinematics(q)
@@ -64,16 +74,19 @@ class _ArmSkill:
         return steps
 
     def _waypoints(self, world: Any, points: list[np.ndarray], quat: np.ndarray) -> list[np.ndarray] | None:
-        solutions = [self._solve(world, p, quat) for p in points]
-        return None if any(q is None for q in solutions) else solutions  # type: ignore[return-value]
+        """Joint targets for each point, or None when any one is out of reach."""
+        solutions = []
+        for point in points:
+            q = self._solve(world, point, quat)
+            if q is None:
+                return None
+            solutions.append(q)
+        return solutions
 
 
 @register("skill", "pick/classical")
 class ClassicalPick(_ArmSkill):
-    def run(self, subtask: Subtask, robot: Any) -> SkillResult:
-        world = getattr(robot, "world", None)
-        if world is None:
-            return SkillResult(subtask, False, "unsupported", detail="needs a simulated robot's object poses")
+    def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
         target = resolve_target(subtask.target, world, world.base_pose()[:2])
         if target is None or target.kind != "object":
             return SkillResult(subtask, False, "not_found", detail=f"no object {subtask.target!r} here")
@@ -118,10 +131,7 @@ class ClassicalPick(_ArmSkill):
 
 @register("skill", "place/classical")
 class ClassicalPlace(_ArmSkill):
-    def run(self, subtask: Subtask, robot: Any) -> SkillResult:
-        world = getattr(robot, "world", None)
-        if world is None:
-            return SkillResult(subtask, False, "unsupported", detail="needs a simulated robot's object poses")
+    def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
         held = world.holding
         if held is None:
             return SkillResult(subtask, False, "not_holding", detail="nothing in the gripper to place")
