@@ -83,17 +83,11 @@ class ClassicalNavigate:
         action, phrase = subtask.action, subtask.target
         if action in ("go_through", "exit") and (not phrase or is_door_phrase(phrase)):
             return self._through_door(world, pose, exit_room=action == "exit" and not phrase)
-        if action == "exit" and not phrase:
-            return None
         target = resolve_target(phrase, world, pose[:2])
         if target is None:
             return None
         if action == "exit":
-            if target.kind != "room":
-                target_room = target.room
-            else:
-                target_room = target.name
-            return self._exit_room(world, target_room, target)
+            return self._exit_room(world, target.name if target.kind == "room" else target.room, target)
         if action == "go_past":
             return self._past(world, pose, target)
         if target.kind == "room":
@@ -120,15 +114,15 @@ class ClassicalNavigate:
     def _room_interior(self, world: Any, room_name: str) -> np.ndarray:
         """The free point of a room farthest from obstacles, ties broken towards its centre."""
         nav = world.nav_map
-        room = next(r for r in world.layout.rooms if r.name == room_name)
-        clearance = cv2.distanceTransform(nav.grid.__invert__().astype(np.uint8), cv2.DIST_L2, 5)
+        room = world.layout.room(room_name)
+        clearance = self._clearance(world)
         (r0, c0), (r1, c1) = nav.world_to_cell((room.x0, room.y0)), nav.world_to_cell((room.x1, room.y1))
         r0, r1 = sorted((r0, r1))
         c0, c1 = sorted((c0, c1))
         window = clearance[r0 : r1 + 1, c0 : c1 + 1]
         rows, cols = np.indices(window.shape)
-        centre_pull = np.hypot(rows - window.shape[0] / 2, cols - window.shape[1] / 2)
-        score = np.minimum(window, 12.0) - 0.05 * centre_pull
+        centre_pull = np.hypot(rows - window.shape[0] / 2, cols - window.shape[1] / 2) * nav.resolution
+        score = np.minimum(window, 0.6) - 0.05 * centre_pull
         r, c = np.unravel_index(int(np.argmax(score)), window.shape)
         return nav.cell_to_world(r0 + r, c0 + c)
 
@@ -143,17 +137,19 @@ class ClassicalNavigate:
         if np.dot(centre - away_from, normal) < 0:
             normal = -normal
         xy = centre + 0.8 * normal
-        cell = nearest_free(world.nav_map.grid.__invert__(), world.nav_map.world_to_cell(xy))
+        cell = world.nav_map.nearest_free_cell(xy)
         return world.nav_map.cell_to_world(*cell) if cell is not None else xy
+
+    def _nearest_door(self, world: Any, doors: list[Any], pose: np.ndarray) -> Any:
+        field = world.nav_map.distance_field(tuple(pose[:2]))
+        return min(doors, key=lambda d: float(field[world.nav_map.world_to_cell(d.center)]))
 
     def _through_door(self, world: Any, pose: np.ndarray, exit_room: bool) -> Goal | None:
         room = world.room_at(pose[:2]) if exit_room else None
         doors = self._doorways_of(world, room)
         if not doors:
             return None
-        field = world.nav_map.distance_field(tuple(pose[:2]))
-        door = min(doors, key=lambda d: float(field[world.nav_map.world_to_cell(d.center)]))
-        goal = self._beyond_door(world, door, pose[:2])
+        goal = self._beyond_door(world, self._nearest_door(world, doors, pose), pose[:2])
         outside = world.room_at(goal)
         return Goal(goal, None, None, room_outside=room if exit_room else None, room_inside=outside)
 
@@ -161,18 +157,15 @@ class ClassicalNavigate:
         doors = self._doorways_of(world, room)
         if not doors or room is None:
             return None
-        room_spec = next(r for r in world.layout.rooms if r.name == room)
-        centre = np.array([(room_spec.x0 + room_spec.x1) / 2, (room_spec.y0 + room_spec.y1) / 2])
-        pose = world.base_pose()
-        field = world.nav_map.distance_field(tuple(pose[:2]))
-        door = min(doors, key=lambda d: float(field[world.nav_map.world_to_cell(d.center)]))
+        centre = np.array(world.layout.room(room).center)
+        door = self._nearest_door(world, doors, world.base_pose())
         return Goal(self._beyond_door(world, door, centre), None, target, room_outside=room)
 
     def _past(self, world: Any, pose: np.ndarray, target: Target) -> Goal | None:
         heading = np.array(target.xy) - pose[:2]
         dist = float(np.linalg.norm(heading))
         beyond = np.array(target.xy) + (heading / max(dist, 1e-6)) * 1.0
-        cell = nearest_free(world.nav_map.grid.__invert__(), world.nav_map.world_to_cell(beyond))
+        cell = world.nav_map.nearest_free_cell(beyond)
         if cell is None:
             return None
         return Goal(world.nav_map.cell_to_world(*cell), None, target)
