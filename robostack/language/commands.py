@@ -192,7 +192,7 @@ def _run_cv(args: argparse.Namespace, commands: list[Any]) -> list[dict[str, Any
         )
 
 
-ALL_MODELS = "ibm2,multi_nn,multi_rnn,single_rnn,hybrid"
+ALL_MODELS = "ibm2,multi_nn,multi_rnn,single_rnn,single_rnn_long,hybrid,ours"
 
 
 @register("command", "eval/grounding")
@@ -255,22 +255,21 @@ class TrainGrounding(Command):
         from robostack.core.logging import progress
         from robostack.data.glamdp import load_glamdp
         from robostack.language.cleanup.pipeline import default_weights_dir, fit_and_save, write_card
-        from robostack.language.cleanup.train import RECIPES
+        from robostack.language.cleanup.train import epochs_of
 
         torch.set_num_threads(args.threads)
         start = time.perf_counter()
         commands = load_glamdp(args.data)
         rows = [] if args.no_cv else _run_cv(args, commands)
         out = args.out or default_weights_dir()
-        recipe = RECIPES["hybrid"]
         with progress() as bar:
-            task = bar.add_task("final fit", total=recipe.epochs * recipe.members, status="")
+            task = bar.add_task("final fit", total=epochs_of("ours"), status="")
 
             def on_epoch(epoch: int, loss: float) -> None:
                 bar.update(task, advance=1, status=f"loss {loss:.3f}")
 
             predictor, train_seconds = fit_and_save(commands, out, args.seed, on_epoch=on_epoch)
-        params = sum(p.numel() for m in predictor.members for p in m.parameters())
+        params = sum(p.numel() for m in predictor.modules for p in m.parameters())
         argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("robostack") else "train grounding"
         write_card(
             out,

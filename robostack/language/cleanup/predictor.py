@@ -7,7 +7,7 @@ it, so ``from_pretrained`` alone reproduces the predictions bit for bit (DESIGN.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,30 +76,59 @@ def decode(log_probs: np.ndarray, labels: Sequence[str], marginal: bool) -> list
     return out
 
 
-class GroundingPredictor:
-    """An ensemble of one or more neural grounders sharing a vocabulary and label set."""
+@dataclass(frozen=True)
+class Member:
+    """One network of an ensemble: its sizes, its weight in the average, its module."""
 
-    def __init__(self, cfg: ModelConfig, vocab: Vocab, labels: Sequence[str], members: Sequence[nn.Module]):
-        self.cfg, self.vocab, self.labels = cfg, vocab, tuple(labels)
+    cfg: ModelConfig
+    weight: float
+    module: nn.Module
+
+
+class GroundingPredictor:
+    """A weighted ensemble of neural grounders sharing one vocabulary and one label set.
+
+    Members may differ in architecture (ours mixes the hybrid model with long-trained Single-RNNs);
+    their probabilities are averaged with the saved weights.
+    """
+
+    def __init__(self, vocab: Vocab, labels: Sequence[str], members: Sequence[Member], marginal: bool):
+        self.vocab, self.labels = vocab, tuple(labels)
         self.members = list(members)
+        self.marginal = marginal
+        self.buckets = max(m.cfg.buckets for m in self.members)
         for m in self.members:
-            m.eval()
+            m.module.eval()
 
     @property
-    def marginal(self) -> bool:
-        return self.cfg.kind == "hybrid"
+    def modules(self) -> list[nn.Module]:
+        return [m.module for m in self.members]
 
     @torch.no_grad()
     def log_probs(self, texts: Sequence[str]) -> np.ndarray:
         """Ensemble-averaged log-probabilities over the joint labels, (N, n_labels)."""
-        batch = encode_batch(texts, self.vocab, self.cfg.buckets)
-        probs = torch.stack([m(batch).exp() for m in self.members]).mean(0)
+        batch = encode_batch(texts, self.vocab, self.buckets)
+        total = sum(m.weight for m in self.members)
+        probs = sum(m.module(batch).exp() * (m.weight / total) for m in self.members)
+        assert isinstance(probs, torch.Tensor)
         return probs.clamp_min(1e-12).log().numpy().astype(np.float64)
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, str]]:
         if not texts:
             return []
         return decode(self.log_probs(texts), self.labels, self.marginal)
+
+    @classmethod
+    def merge(cls, parts: Sequence[tuple[GroundingPredictor, float]], marginal: bool) -> GroundingPredictor:
+        """One ensemble from several trained on the same data; each part's members share its weight."""
+        first = parts[0][0]
+        members = []
+        for predictor, weight in parts:
+            if predictor.labels != first.labels or predictor.vocab != first.vocab:
+                raise ValueError("ensemble parts must share labels and vocabulary")
+            share = weight / len(predictor.members)
+            members += [Member(m.cfg, share, m.module) for m in predictor.members]
+        return cls(first.vocab, first.labels, members, marginal)
 
     def save_pretrained(self, directory: str | Path, extra: dict[str, Any] | None = None) -> None:
         """Write ``config.yaml`` (sizes, vocabulary, labels) and ``model.safetensors`` (weights)."""
@@ -108,8 +137,11 @@ class GroundingPredictor:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         config = {
-            "model": {**asdict(self.cfg), "level_of_label": list(self.cfg.level_of_label)},
-            "members": len(self.members),
+            "marginal": self.marginal,
+            "members": [
+                {**asdict(m.cfg), "level_of_label": list(m.cfg.level_of_label), "weight": m.weight}
+                for m in self.members
+            ],
             "labels": list(self.labels),
             "vocab": list(self.vocab.itos),
             **(extra or {}),
@@ -117,11 +149,12 @@ class GroundingPredictor:
         tensors = {
             f"member{i}.{name}": t.detach().contiguous().clone()
             for i, m in enumerate(self.members)
-            for name, t in m.state_dict().items()
+            for name, t in m.module.state_dict().items()
         }
         tmp = directory / "model.safetensors.tmp"
         save_file(tensors, str(tmp))
         tmp.replace(directory / "model.safetensors")
+        (directory / "model.safetensors").chmod(0o644)
         (directory / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False, width=200))
 
     @classmethod
@@ -135,13 +168,18 @@ class GroundingPredictor:
             tensors = load_file(str(directory / "model.safetensors"))
         except (OSError, yaml.YAMLError, SafetensorError) as err:
             raise RobostackError(f"cannot load grounding model from {directory}: {err}") from None
-        if not isinstance(config, dict) or "model" not in config:
+        if isinstance(config, dict) and isinstance(config.get("members"), int) and "model" in config:
+            # first format: one architecture, ``members`` copies of it
+            config["members"] = [dict(config["model"]) for _ in range(config["members"])]
+            config.setdefault("marginal", config["model"].get("kind") == "hybrid")
+        if not isinstance(config, dict) or not isinstance(config.get("members"), list):
             raise RobostackError(f"{directory}/config.yaml is not a grounding model config")
-        model_cfg = dict(config["model"])
-        model_cfg["level_of_label"] = tuple(model_cfg.get("level_of_label", ()))
-        cfg = ModelConfig(**model_cfg)
         members = []
-        for i in range(int(config["members"])):
+        for i, entry in enumerate(config["members"]):
+            entry = dict(entry)
+            weight = float(entry.pop("weight", 1.0))
+            entry["level_of_label"] = tuple(entry.get("level_of_label", ()))
+            cfg = ModelConfig(**entry)
             model = build_model(cfg)
             prefix = f"member{i}."
             state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
@@ -149,5 +187,7 @@ class GroundingPredictor:
                 model.load_state_dict(state)
             except RuntimeError as err:
                 raise RobostackError(f"corrupt grounding checkpoint {directory}: {err}") from None
-            members.append(model)
-        return cls(cfg, Vocab(tuple(config["vocab"])), config["labels"], members)
+            members.append(Member(cfg, weight, model))
+        return cls(
+            Vocab(tuple(config["vocab"])), config["labels"], members, bool(config.get("marginal", True))
+        )

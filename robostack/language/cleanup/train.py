@@ -18,7 +18,7 @@ from torch import nn
 from robostack.data.glamdp import Command, grouped_folds
 from robostack.language.cleanup.features import Vocab, words
 from robostack.language.cleanup.models import IBM2, LEVELS, ModelConfig, build_model
-from robostack.language.cleanup.predictor import GroundingPredictor, collate, decode, encode_texts
+from robostack.language.cleanup.predictor import GroundingPredictor, Member, collate, decode, encode_texts
 
 PAPER = {
     "ibm2": (79.87, 27.26),
@@ -72,7 +72,39 @@ RECIPES: dict[str, Recipe] = {
         one_cycle=True,
     ),
 }
-MODEL_KINDS = ("ibm2", "multi_nn", "multi_rnn", "single_rnn", "hybrid")
+RECIPES["single_rnn_long"] = replace(RECIPES["single_rnn"], epochs=40, members=2)
+"""The paper's Single-RNN trained to convergence (40 epochs instead of 10), two seeds."""
+
+ENSEMBLES: dict[str, tuple[tuple[str, float], ...]] = {
+    "ours": (("hybrid", 0.5), ("single_rnn_long", 0.5)),
+}
+"""Ours: the hybrid model and the long-trained Single-RNN, averaged half and half."""
+
+MODEL_KINDS = ("ibm2", "multi_nn", "multi_rnn", "single_rnn", "single_rnn_long", "hybrid", "ours")
+
+
+def train_ensemble(
+    name: str,
+    train: Sequence[Command],
+    seed: int,
+    labels: Sequence[str] | None = None,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> GroundingPredictor:
+    """Train every part of a named ensemble (or one recipe) on the same data and merge them."""
+    labels = list(labels or label_set(train))
+    if name not in ENSEMBLES:
+        return train_predictor(RECIPES[name], train, seed, labels=labels, on_epoch=on_epoch)
+    parts = [
+        (train_predictor(RECIPES[part], train, seed, labels=labels, on_epoch=on_epoch), weight)
+        for part, weight in ENSEMBLES[name]
+    ]
+    return GroundingPredictor.merge(parts, marginal=True)
+
+
+def epochs_of(name: str) -> int:
+    """Member-epochs a training run of ``name`` goes through (for progress bars)."""
+    parts = ENSEMBLES.get(name, ((name, 1.0),))
+    return sum(RECIPES[p].epochs * RECIPES[p].members for p, _ in parts)
 
 
 @dataclass(frozen=True)
@@ -127,8 +159,9 @@ def train_predictor(
     targets = torch.tensor([labels.index(c.label) for c in train])
     members = []
     for m in range(recipe.members):
-        members.append(_fit_one(cfg, recipe, vocab, texts, targets, seed + 1000 * m, on_epoch))
-    return GroundingPredictor(cfg, vocab, labels, members)
+        module = _fit_one(cfg, recipe, vocab, texts, targets, seed + 1000 * m, on_epoch)
+        members.append(Member(cfg, 1.0, module))
+    return GroundingPredictor(vocab, labels, members, marginal=recipe.kind == "hybrid")
 
 
 def _fit_one(
@@ -189,11 +222,23 @@ def predict_ibm2(train: Sequence[Command], test: Sequence[Command]) -> list[tupl
     return decode(scores, labels, marginal=False)
 
 
-def predict_fold(kind: str, train: Sequence[Command], test: Sequence[Command], seed: int) -> Scores:
+def predict_fold(
+    kind: str, train: Sequence[Command], test: Sequence[Command], seed: int
+) -> dict[str, Scores]:
+    """Scores of ``kind`` on one fold; an ensemble also reports each of its parts (same training)."""
     if kind == "ibm2":
-        return Scores.of(predict_ibm2(train, test), test)
-    predictor = train_predictor(RECIPES[kind], train, seed, labels=label_set(train))
-    return Scores.of(predictor.predict([c.text for c in test]), test)
+        return {kind: Scores.of(predict_ibm2(train, test), test)}
+    labels = label_set(train)
+    texts = [c.text for c in test]
+    if kind not in ENSEMBLES:
+        return {kind: Scores.of(train_ensemble(kind, train, seed, labels=labels).predict(texts), test)}
+    parts = [(train_predictor(RECIPES[p], train, seed, labels=labels), w) for p, w in ENSEMBLES[kind]]
+    out = {
+        name: Scores.of(part.predict(texts), test)
+        for (name, _), (part, _) in zip(ENSEMBLES[kind], parts, strict=True)
+    }
+    out[kind] = Scores.of(GroundingPredictor.merge(parts, marginal=True).predict(texts), test)
+    return out
 
 
 @dataclass(frozen=True)
@@ -213,27 +258,28 @@ def cross_validate(
     k: int = 10,
     runs: int = 1,
     seed: int = 0,
-    recipe: Recipe | None = None,
     on_fold: Callable[[], None] | None = None,
     grouped: bool = True,
-) -> CVResult:
-    """k-fold (grouped by command) figures for one model kind, averaged over ``runs``."""
-    if recipe is not None:
-        RECIPES[kind] = recipe
+) -> list[CVResult]:
+    """k-fold figures for one model kind (and, for an ensemble, each part), averaged over ``runs``."""
     start = time.perf_counter()
-    fold_scores: list[Scores] = []
+    fold_scores: dict[str, list[Scores]] = {}
     for run in range(runs):
         folds = grouped_folds(commands, k, seed=seed + run, grouped=grouped)
         for f, val_idx in enumerate(folds):
             val = set(val_idx.tolist())
             train = [c for i, c in enumerate(commands) if i not in val]
             test = [commands[i] for i in val_idx]
-            fold_scores.append(predict_fold(kind, train, test, seed=seed + 100 * run + f))
+            for name, score in predict_fold(kind, train, test, seed=seed + 100 * run + f).items():
+                fold_scores.setdefault(name, []).append(score)
             if on_fold is not None:
                 on_fold()
-    mean = Scores.mean(fold_scores)
-    std = Scores(*(float(np.std([getattr(s, a) for s in fold_scores])) for a in ("level", "task", "joint")))
-    return CVResult(kind, k, runs, mean, std, time.perf_counter() - start, grouped)
+    seconds = time.perf_counter() - start
+    results = []
+    for name, scores in fold_scores.items():
+        std = Scores(*(float(np.std([getattr(s, a) for s in scores])) for a in ("level", "task", "joint")))
+        results.append(CVResult(name, k, runs, Scores.mean(scores), std, seconds, grouped))
+    return results
 
 
 def quick_recipe(kind: str, epochs: int, members: int = 1) -> Recipe:
