@@ -105,6 +105,12 @@ _LEXICON: dict[str, str] = {
     "bottle": "winebottle",
     "tomato": "tomato",
     "scoop": "ladle",
+    "lap top": "laptop",
+    "cushion": "pillow",
+    "racquet": "tennisracket",
+    "freezer": "fridge",
+    "tv stand": "dresser",
+    "television stand": "dresser",
     # receptacles
     "countertop": "countertop",
     "counter top": "countertop",
