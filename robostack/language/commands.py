@@ -39,6 +39,11 @@ class ParseCommand(Command):
         )
         parser.add_argument("--backend", default="rules", help="parser backend (default: rules)")
         parser.add_argument(
+            "--world",
+            default=None,
+            help="comma-separated names the world contains: snap targets to them (MiniLM), report not_found",
+        )
+        parser.add_argument(
             "--base-url", default=None, help="openai backend: server URL, e.g. http://localhost:8000/v1"
         )
         parser.add_argument("--model", default=None, help="openai backend: model name")
@@ -55,6 +60,8 @@ class ParseCommand(Command):
         if args.text is None:
             raise RobostackError("parse needs an instruction, or --jsonl with instructions on stdin")
         plan = parser.parse(args.text)
+        if args.world:
+            plan = _snap_to_world(plan, args.world)
         print(json.dumps(plan.to_json()) if args.json else _format_plan(plan))
         return 0
 
@@ -89,6 +96,17 @@ class ParseCommand(Command):
             print(json.dumps(out), flush=False)
         sys.stdout.flush()
         return 1 if failed else 0
+
+
+def _snap_to_world(plan: Plan, world: str) -> Plan:
+    """Snap targets to the world's names; each phrase with no match gets a ``not_found`` line on stderr."""
+    from robostack.language.grounding import snap_plan
+
+    names = [n.strip() for n in world.split(",") if n.strip()]
+    snapped, missing = snap_plan(plan, names)
+    for miss in {m.target: m for m in missing}.values():
+        print(f"robostack: not_found: {miss.target!r} (closest similarity {miss.score:.2f})", file=sys.stderr)
+    return snapped
 
 
 def _make_parser(args: argparse.Namespace) -> Any:
