@@ -21,8 +21,8 @@ def get_logger(name: str) -> logging.Logger:
     return logging.getLogger(name)
 
 
-def progress(transient: bool = False) -> Progress:
-    """A progress bar on stderr, so JSON on stdout stays clean."""
+def progress(transient: bool = False, disable: bool = False) -> Progress:
+    """A progress bar on stderr, so JSON on stdout stays clean; ``disable`` prints nothing at all."""
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -31,4 +31,5 @@ def progress(transient: bool = False) -> Progress:
         TextColumn("{task.fields[status]}"),
         console=console,
         transient=transient,
+        disable=disable,
     )

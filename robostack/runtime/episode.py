@@ -64,11 +64,11 @@ def run_episode(config: EpisodeConfig, show_progress: bool = True) -> EpisodeRes
     skills = select_skills(config.skills)
     started = time.perf_counter()
     rerun = _open_rerun(config)
-    with SimRobot(config.world, seed=config.seed) as robot, progress(transient=not show_progress) as bar:
+    with SimRobot(config.world, seed=config.seed) as robot, progress(disable=not show_progress) as bar:
         if show_progress:
             steps = "  →  ".join(str(s) for s in plan.subtasks)
             console.print(f"[bold]plan[/] ({plan.level}): {steps}")
-        task = bar.add_task("episode", total=len(plan.subtasks), status="", visible=show_progress)
+        task = bar.add_task("episode", total=len(plan.subtasks), status="")
         recorder = RecordingRobot(robot, video=config.out is not None and config.video, rerun=rerun)
 
         def on_subtask(index: int, subtask: object) -> None:

@@ -69,8 +69,8 @@ def evaluate_apartment(episodes: int, seed: int, skills: str, show_progress: boo
 
     results: list[EpisodeResult] = []
     failures: list[str] = []
-    with progress(transient=not show_progress) as bar:
-        task = bar.add_task("eval apartment", total=episodes, status="", visible=show_progress)
+    with progress(disable=not show_progress) as bar:
+        task = bar.add_task("eval apartment", total=episodes, status="")
         for spec in apartment_suite(episodes, seed):
             config = EpisodeConfig(instruction=spec.instruction, seed=spec.seed, skills=skills, video=False)
             result = run_episode(config, show_progress=False)
