@@ -52,3 +52,13 @@ def test_snap_plan_rewrites_targets_and_lists_misses() -> None:
     plan, missing = snap_plan(parse("put the crimson cup in the giraffe"), WORLD)
     assert [s.target for s in plan.subtasks if s.skill == "pick"] == ["red mug"]
     assert [m.target for m in missing] == ["giraffe", "giraffe"]  # the go_to and the place receptacle
+
+
+@needs_minilm
+def test_cli_world_flag_reports_not_found(capsys: pytest.CaptureFixture[str]) -> None:
+    from robostack.cli import main
+
+    assert main(["parse", "put the crimson cup in the giraffe", "--world", ",".join(WORLD), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert '"target": "red mug"' in captured.out
+    assert "not_found: 'giraffe'" in captured.err
