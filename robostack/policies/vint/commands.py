@@ -26,6 +26,9 @@ class TrainViNT(Command):
         parser.add_argument("--steps", type=int, default=None)
         parser.add_argument("--max-minutes", type=float, default=None)
         parser.add_argument("--threads", type=int, default=None)
+        parser.add_argument("--lr", type=float, default=None)
+        parser.add_argument("--warmup-steps", type=int, default=None)
+        parser.add_argument("--init-from", default=None, help="continue training a saved policy")
 
     def run(self, args: argparse.Namespace) -> int:
         from robostack.core.config import load_config
@@ -33,7 +36,8 @@ class TrainViNT(Command):
 
         cfg = load_config(TrainConfig, args.config) if args.config else TrainConfig()
         flags = {"dataset": args.dataset, "out": args.out, "steps": args.steps}
-        flags.update({"max_minutes": args.max_minutes, "threads": args.threads})
+        flags.update({"max_minutes": args.max_minutes, "threads": args.threads, "lr": args.lr})
+        flags.update({"warmup_steps": args.warmup_steps, "init_from": args.init_from})
         cfg = cfg.model_copy(update={k: v for k, v in flags.items() if v is not None})
         summary = train(cfg)
         print(json.dumps(summary, indent=2))

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from pydantic import Field
 
-from robostack.core.config import StrictModel
+from robostack.core.config import StrictModel, load_config
 from robostack.core.errors import RobostackError
 from robostack.core.logging import progress
 from robostack.policies.vint.data import NavSamples, SampleConfig
@@ -38,6 +38,7 @@ class TrainConfig(StrictModel):
     threads: int = Field(1, ge=1, description="1 is fastest on a shared machine (no OpenMP spinning)")
     seed: int = 0
     negative_prob: float = Field(0.1, ge=0, le=1)
+    init_from: str | None = Field(None, description="continue from this saved policy (its architecture)")
     model: ViNTConfig = ViNTConfig(
         width_coefficient=0.35, depth_coefficient=0.35, encoding_size=256, mha_ff_dim=512
     )
@@ -70,7 +71,8 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
     train_eps, test_eps = read_dataset(cfg.dataset, "train"), read_dataset(cfg.dataset, "test")
     if not train_eps or not test_eps:
         raise RobostackError(f"{cfg.dataset}: needs both train and test episodes")
-    model_cfg = cfg.model.model_copy(
+    base = load_config(ViNTConfig, Path(cfg.init_from) / "config.yaml") if cfg.init_from else cfg.model
+    model_cfg = base.model_copy(
         update={"train_apartment_seeds": tuple(info["apartment_seeds"]["train"]), "fps": info["fps"]}
     )
     sample_cfg = SampleConfig(
@@ -85,6 +87,8 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
     val_rng = np.random.default_rng(12345)
     val_batches = [test_set.batch(cfg.groups, val_rng) for _ in range(cfg.val_batches)]
     policy = ViNTPolicy(model_cfg).train()
+    if cfg.init_from:
+        policy.load_state_dict(ViNTPolicy.from_pretrained(cfg.init_from).state_dict())
     opt = torch.optim.AdamW(policy.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     out = Path(cfg.out)
     log: list[dict[str, float]] = []
