@@ -4,8 +4,8 @@ Each episode (one apartment seed): a start pose (the layout's) and a goal 3–10
 distance. A *prior traversal* of the route (the classical planner, driven cleanly at 4 Hz in a twin of the
 apartment) gives the images for the topological graph and the goal image (its last frame). The robot then
 starts from the same place with its heading perturbed by up to ±0.4 rad and is driven through the HAL
-(`SimRobot`, one control step = one 4 Hz frame). Success: the method stops within 1.0 m of the goal
-(habitat: STOP required). SPL = S·d₀/max(d₀, p).
+(`SimRobot`, one control step = one 4 Hz frame) for at most 2 × (traversal frames) + 20 steps.
+Success: the method stops within 1.0 m of the goal (habitat: STOP required). SPL = S·d₀/max(d₀, p).
 
 Methods, all on the same episodes:
   vint          ViNT on the topological graph (the deployed system)
@@ -157,7 +157,7 @@ def run_method(method: Method, episode: Episode) -> dict[str, float]:
     from robostack.hal.sim_robot import SimRobot
 
     rng = np.random.default_rng(episode.seed + 1)
-    budget = max(80, 3 * len(episode.images))
+    budget = max(60, 2 * len(episode.images) + 20)
     with SimRobot("apartment", seed=episode.seed, world_config=world_config()) as robot:
         world = robot.world
         x, y, yaw = episode.start

@@ -57,7 +57,7 @@ def record_imagegoal(seed: int, checkpoint: str | Path, out: str | Path, use_gra
     frames, trail, done = [], [], False
     with SimRobot("apartment", seed=seed, world_config=world_config()) as robot:
         world = robot.world
-        for step in range(max(80, 3 * len(episode.images))):
+        for step in range(max(60, 2 * len(episode.images) + 20)):
             obs = robot.observe()
             action, done, info = nav.step(obs.rgb, obs.odometry)
             pose = world.base_pose()
