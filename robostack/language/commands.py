@@ -144,16 +144,21 @@ class GroundCommand(Command):
 
         if not args.jsonl and args.text is None:
             raise RobostackError("ground needs a command, or --jsonl with commands on stdin")
+        from robostack.language.text import clean
+
         predictor = load_predictor(str(args.weights or default_weights_dir()))
-        lines = [
-            " ".join(line.lower().split()) for line in (_read_stdin_lines() if args.jsonl else [args.text])
-        ]
-        if not args.jsonl and not lines[0]:
-            raise RobostackError("empty command: nothing to ground")
-        outputs = iter(predictor.predict([line for line in lines if line]))
-        for line in lines:
-            if not line:
-                print(json.dumps({"level": None, "task": None, "error": "empty command"}))
+        checked: list[tuple[str, str]] = []  # (command, error) per input line
+        for line in _read_stdin_lines() if args.jsonl else [args.text]:
+            try:
+                checked.append((clean(line), ""))
+            except RobostackError as err:
+                if not args.jsonl:
+                    raise
+                checked.append(("", str(err)))
+        outputs = iter(predictor.predict([text for text, error in checked if not error]))
+        for _, error in checked:
+            if error:
+                print(json.dumps({"level": None, "task": None, "error": error}))
                 continue
             level, task = next(outputs)
             print(json.dumps({"level": level, "task": task}))

@@ -85,9 +85,11 @@ def test_corrupt_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
 def test_ground_cli_prints_level_and_task(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("go to the green room\ngo north\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("go to the green room\ngo north\n\n국자\n"))
     assert main(["ground", "--domain", "cleanup", "--jsonl"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(rows) == 2 and set(rows[0]) == {"level", "task"}
+    assert len(rows) == 4 and set(rows[0]) == {"level", "task"}
+    assert rows[2]["level"] is None and "empty" in rows[2]["error"]
+    assert "English" in rows[3]["error"]
     assert rows[0]["task"] == "agentInRegion agent0 roomIsGreen"
     assert rows[1] == {"level": "L0", "task": "goNorth"}
