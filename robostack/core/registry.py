@@ -28,13 +28,17 @@ _entries: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
 
 # name -> module that registers it on import
 _builtin_modules: dict[str, dict[str, str]] = {
-    "world": {"apartment": "robostack.sim.apartment.env"},
+    "world": {"apartment": "robostack.sim.apartment.env", "crowd": "robostack.sim.crowd.env"},
     "skill": {
         "navigate/classical": "robostack.policies.baselines.navigate",
         "pick/classical": "robostack.policies.baselines.manipulate",
         "place/classical": "robostack.policies.baselines.manipulate",
+        "navigate/learned": "robostack.policies.vint.skill",
     },
-    "policy": {},
+    "policy": {
+        "singular-trajectory": "robostack.policies.singular_trajectory.policy",
+        "vint": "robostack.policies.vint.policy",
+    },
     "parser": {"rules": "robostack.language.rules"},
     "command": {},
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 from pathlib import Path
@@ -137,4 +138,31 @@ class EvalApartment(Command):
                     print(f"{key:>24}: {value}")
             for line in summary["failures"]:
                 print(f"  failed {line}")
+        return 0
+
+
+POLICY_BENCHMARKS: dict[str, str] = {
+    "singular-trajectory": "robostack.policies.singular_trajectory.bench:benchmark",
+    "vint": "robostack.policies.vint.bench:benchmark",
+}
+"""Policy name -> ``module:function`` returning a dict of speed and memory figures."""
+
+
+@register("command", "bench/policy")
+class BenchPolicy(Command):
+    help = "inference speed of a policy on one CPU core"
+    example = "robostack bench policy singular-trajectory --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("policy", choices=sorted(POLICY_BENCHMARKS), metavar="POLICY")
+        parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    def run(self, args: argparse.Namespace) -> int:
+        module, _, function = POLICY_BENCHMARKS[args.policy].partition(":")
+        figures = getattr(importlib.import_module(module), function)()
+        if args.json:
+            print_json(figures)
+        else:
+            for key, value in figures.items():
+                print(f"{key:>28}: {value}")
         return 0

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import gymnasium
 
-if "robostack/Apartment-v0" not in gymnasium.registry:
-    gymnasium.register(
-        id="robostack/Apartment-v0",
-        entry_point="robostack.sim.apartment.env:ApartmentEnv",
-        max_episode_steps=2000,
-    )
+ENVIRONMENTS = {
+    "robostack/Apartment-v0": ("robostack.sim.apartment.env:ApartmentEnv", 2000),
+    "robostack/Crowd-v0": ("robostack.sim.crowd.env:CrowdEnv", None),
+}
+
+for env_id, (entry_point, max_steps) in ENVIRONMENTS.items():
+    if env_id not in gymnasium.registry:
+        gymnasium.register(id=env_id, entry_point=entry_point, max_episode_steps=max_steps)

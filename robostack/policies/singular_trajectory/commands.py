@@ -6,24 +6,14 @@ Kept light: torch and the model are imported inside ``run``.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 from pathlib import Path
 from typing import Any
 
 from robostack.core.command import Command
-from robostack.core.errors import RobostackError
-from robostack.core.registry import declare, register
-
-declare("policy", "singular-trajectory", "robostack.policies.singular_trajectory.policy")
-declare("world", "crowd", "robostack.sim.crowd.env")
+from robostack.core.registry import register
 
 SCENE_CHOICES = ("eth", "hotel", "univ", "zara1", "zara2", "all")
-POLICY_BENCHMARKS: dict[str, str] = {
-    "singular-trajectory": "robostack.policies.singular_trajectory.bench:benchmark",
-    "vint": "robostack.policies.vint.bench:benchmark",
-}
-"""Policy name -> ``module:function`` returning a dict of figures (moves to a shared place later)."""
 
 
 def default_checkpoint_root() -> Path:
@@ -122,29 +112,6 @@ class EvalTrajectory(Command):
             _scenes(args.scene), args.checkpoints or default_checkpoint_root(), args.data
         )
         print(json.dumps(report, indent=1) if args.json else render_table(report))
-        return 0
-
-
-@register("command", "bench/policy")
-class BenchPolicy(Command):
-    help = "inference speed of a policy on one CPU core"
-    example = "robostack bench policy singular-trajectory --json"
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("policy", choices=sorted(POLICY_BENCHMARKS), metavar="POLICY")
-        parser.add_argument("--json", action="store_true", help="print JSON on stdout")
-
-    def run(self, args: argparse.Namespace) -> int:
-        module, _, function = POLICY_BENCHMARKS[args.policy].partition(":")
-        try:
-            figures = getattr(importlib.import_module(module), function)()
-        except ImportError as err:
-            raise RobostackError(f"benchmark for {args.policy} is not installed ({err})") from None
-        if args.json:
-            print(json.dumps(figures, indent=1))
-        else:
-            for key, value in figures.items():
-                print(f"{key}: {value}")
         return 0
 
 
