@@ -135,9 +135,10 @@ def test_training_steps_reduce_loss() -> None:
 
 
 def test_registered_entries() -> None:
-    import robostack.policies.singular_trajectory.commands as commands
+    import robostack.policies.singular_trajectory.commands  # noqa: F401  (registers the commands)
+    from robostack.runtime.commands import POLICY_BENCHMARKS
 
     assert registry.get("policy", "singular-trajectory") is SingularTrajectory
-    assert "singular-trajectory" in commands.POLICY_BENCHMARKS
+    assert "singular-trajectory" in POLICY_BENCHMARKS
     for name in ("train/singular-trajectory", "eval/trajectory", "bench/policy"):
         assert registry.get("command", name) is not None
