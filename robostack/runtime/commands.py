@@ -45,9 +45,10 @@ def print_episode(result: Any, out: Path | None) -> None:
     console.print(table)
     console.print("  ".join(f"{k}={v:.3g}" for k, v in result.metrics.items()))
     if out is not None:
-        console.print(
-            f"wrote {out / 'episode.json'}" + (f" and {out / 'video.mp4'}" if result.subtasks else "")
-        )
+        written = [
+            out / name for name in ("episode.json", "video.mp4", "episode.rrd") if (out / name).exists()
+        ]
+        console.print("wrote " + ", ".join(str(path) for path in written))
 
 
 @register("command", "demo")
