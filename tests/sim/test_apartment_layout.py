@@ -110,3 +110,8 @@ def test_guarantees_hold_over_many_seeds():
         assert layout.furniture_named("sink").room == "kitchen", seed
         nav = layout.occupancy().inflated(ROBOT_RADIUS)
         assert nav.is_free(layout.robot_start[:2]), seed
+
+
+def test_seed_whose_room_exactly_fits_a_table_generates():
+    # a room exactly as wide as the table plus its margins once underflowed by a rounding error
+    assert generate_layout(10094).rooms

@@ -72,13 +72,14 @@ class ClassicalNavigate:
             return SkillResult(subtask, True, steps=1)
         if subtask.action in ("turn_left", "turn_right"):
             return self._turn(subtask, robot, world)
-        goal = self._goal(subtask, world)
+        goal = self.goal_for(subtask, world)
         if goal is None:
             return SkillResult(subtask, False, "not_found", detail=f"no {subtask.target!r} in this world")
         return self._drive(subtask, robot, world, goal)
 
     # -- goals per A²Nav action -------------------------------------------------------------------
-    def _goal(self, subtask: Subtask, world: Any) -> Goal | None:
+    def goal_for(self, subtask: Subtask, world: Any) -> Goal | None:
+        """Where a navigation subtask should end, and the test that says it is done (None: not found)."""
         pose = world.base_pose()
         action, phrase = subtask.action, subtask.target
         if action in ("go_through", "exit") and (not phrase or is_door_phrase(phrase)):

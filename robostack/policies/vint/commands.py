@@ -7,11 +7,7 @@ import json
 from pathlib import Path
 
 from robostack.core.command import Command
-from robostack.core.registry import declare, register
-
-# lazily imported entries: the learned navigate skill and the policy (the CLI imports this module)
-declare("skill", "navigate/learned", "robostack.policies.vint.skill")
-declare("policy", "vint", "robostack.policies.vint.policy")
+from robostack.core.registry import register
 
 
 @register("command", "train/vint")

@@ -48,7 +48,7 @@ class ViNTNavigate:
             return SkillResult(
                 subtask, False, "unsupported", detail="needs a prior traversal of this apartment"
             )
-        goal = ClassicalNavigate()._goal(subtask, world)
+        goal = ClassicalNavigate().goal_for(subtask, world)
         if goal is None:
             return SkillResult(subtask, False, "not_found", detail=f"no {subtask.target!r} in this world")
         graph = self.map_route(world, np.asarray(goal.xy, dtype=float), subtask.target)

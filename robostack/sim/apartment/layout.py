@@ -493,7 +493,7 @@ def _place_furniture(
             turned = rng.random() < 0.5
             sx, sy = (depth, length) if turned else (length, depth)
             margin = 0.85
-            if ix1 - ix0 < sx + 2 * margin or iy1 - iy0 < sy + 2 * margin:
+            if ix1 - ix0 < sx + 2 * margin + 1e-9 or iy1 - iy0 < sy + 2 * margin + 1e-9:  # rounding-safe
                 return None
             cx = rng.uniform(ix0 + margin + sx / 2, ix1 - margin - sx / 2)
             cy = rng.uniform(iy0 + margin + sy / 2, iy1 - margin - sy / 2)
