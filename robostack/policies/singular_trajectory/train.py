@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -166,4 +167,28 @@ def train(
         "history": history,
     }
     (out_dir / "train_log.json").write_text(json.dumps(summary, indent=1))
+    (out_dir / "MODEL_CARD.md").write_text(model_card(summary))
     return summary
+
+
+def model_card(summary: dict[str, Any]) -> str:
+    """The card beside one checkpoint, from its training summary (``train_log.json``)."""
+    cfg = summary["train_config"]
+    mode = "deterministic (1 anchor, 1 sample)" if summary["deterministic"] else "stochastic (20 samples)"
+    flag = " --deterministic" if summary["deterministic"] else ""
+    best = min(summary["history"], key=lambda row: row.get("val_fde", float("inf")))
+    counts = " and ".join(f"{n} {space}" for space, n in summary["space_counts"].items())
+    return f"""# SingularTrajectory, held-out scene `{summary["scene"]}`, {mode}
+
+Leave-one-out checkpoint: trained on the train split of the other four ETH-UCY scenes
+({summary["train_agents"]} agents; singular spaces fitted on {counts}), tested on
+`{summary["scene"]}`. Architecture, data, every scale-down and the test figures of all scenes
+(`robostack eval trajectory --scene all --json`) are in the family card,
+`policies/singular_trajectory/MODEL_CARD.md`.
+
+- Reproduce: `robostack train singular-trajectory --scene {summary["scene"]}{flag} --epochs {cfg["epochs"]}`
+- Training: {cfg["epochs"]} epochs, batch {cfg["batch_size"]}, AdamW lr {cfg["lr"]}, seed {cfg["seed"]};
+  {summary["wall_s"] / 60:.1f} min wall on a shared 2-core CPU, one torch thread.
+- Kept: epoch {int(best["epoch"])}, the best by validation FDE: val ADE {best["val_ade"]:.4f} m,
+  val FDE {best["val_fde"]:.4f} m (from `train_log.json`, as printed during training).
+"""
