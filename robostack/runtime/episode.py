@@ -18,6 +18,7 @@ from robostack.hal.sim_robot import SimRobot
 from robostack.runtime.metrics import episode_metrics
 from robostack.runtime.pipeline import Pipeline, select_skills
 from robostack.runtime.recorder import RecordingRobot
+from robostack.viz.rerun_log import RerunRecording
 
 
 class EpisodeConfig(StrictModel):
@@ -95,13 +96,11 @@ def run_episode(config: EpisodeConfig, show_progress: bool = True) -> EpisodeRes
     return result
 
 
-def _open_rerun(config: EpisodeConfig):  # type: ignore[no-untyped-def]
+def _open_rerun(config: EpisodeConfig) -> RerunRecording | None:
     if not config.rerun:
         return None
     if config.out is None:
         raise RobostackError("--rerun needs --out DIR to write episode.rrd into")
-    from robostack.viz.rerun_log import RerunRecording
-
     config.out.mkdir(parents=True, exist_ok=True)
     return RerunRecording(config.out / "episode.rrd")
 

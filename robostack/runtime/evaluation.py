@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from robostack.core.logging import progress
-from robostack.core.types import EpisodeResult
+from robostack.core.types import EpisodeResult, SkillResult
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def summarise(results: list[EpisodeResult]) -> dict[str, float]:
     picks = [r for r in steps if r.subtask.skill == "pick"]
     places = [r for r in steps if r.subtask.skill == "place"]
 
-    def rate(items: list) -> float:  # type: ignore[type-arg]
+    def rate(items: list[SkillResult]) -> float:
         return float(np.mean([r.success for r in items])) if items else math.nan
 
     return {
@@ -64,7 +65,7 @@ def summarise(results: list[EpisodeResult]) -> dict[str, float]:
     }
 
 
-def evaluate_apartment(episodes: int, seed: int, skills: str, show_progress: bool = True) -> dict:  # type: ignore[type-arg]
+def evaluate_apartment(episodes: int, seed: int, skills: str, show_progress: bool = True) -> dict[str, Any]:
     from robostack.runtime.episode import EpisodeConfig, run_episode
 
     results: list[EpisodeResult] = []
@@ -80,6 +81,4 @@ def evaluate_apartment(episodes: int, seed: int, skills: str, show_progress: boo
                 failures.append(f"seed {spec.seed}: {failed.subtask} {failed.reason}")
             rate = np.mean([r.success for r in results])
             bar.update(task, advance=1, status=f"success {rate:.0%}")
-    summary = summarise(results)
-    summary["failures"] = failures  # type: ignore[assignment]
-    return summary
+    return {**summarise(results), "failures": failures}

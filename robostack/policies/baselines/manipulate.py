@@ -120,7 +120,7 @@ class ClassicalPick(_ArmSkill):
     def _grasp_yaw(self, world: Any, name: str) -> float:
         """Close the fingers across the object's narrower side, choosing of the two equivalent hand
         yaws the one nearer the base's heading (less wrist twist)."""
-        spec = next(o for o in world.layout.objects if o.name == name)
+        spec = world.object_spec(name)
         closing = spec.yaw if spec.size[0] <= spec.size[1] else spec.yaw + math.pi / 2
         if spec.shape != "box":
             closing = float(world.base_pose()[2]) + math.pi / 2
@@ -142,7 +142,7 @@ class ClassicalPlace(_ArmSkill):
             )
         furniture = world.furniture(target.name)
         spot = self._spot(world, furniture)
-        height = next(o for o in world.layout.objects if o.name == held).size[2]
+        height = world.object_spec(held).size[2]
         release = np.array([spot[0], spot[1], furniture.top_z + 0.5 * height + 0.02])
         above = release + np.array([0.0, 0.0, self.config.approach_height])
         quat = top_down_quaternion(float(world.base_pose()[2]))

@@ -40,18 +40,16 @@ def world_targets(world: Any) -> list[Target]:
         Target("furniture", f.name, (float(f.center[0]), float(f.center[1])), f.room)
         for f in layout.furniture
     ]
-    out += [Target("room", r.name, ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2), r.name) for r in layout.rooms]
+    out += [Target("room", r.name, r.center, r.name) for r in layout.rooms]
     return out
 
 
 def _aliases(target: Target, world: Any) -> set[str]:
     """Single words that may name the target on their own: its category or furniture kind."""
     if target.kind == "object":
-        spec = next(o for o in world.layout.objects if o.name == target.name)
-        return {spec.category}
+        return {world.object_spec(target.name).category}
     if target.kind == "furniture":
-        spec = next(f for f in world.layout.furniture if f.name == target.name)
-        return {spec.kind}
+        return {world.furniture(target.name).kind}
     return set()
 
 
