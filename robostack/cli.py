@@ -8,19 +8,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from robostack.core import registry
 from robostack.core.command import Command
 from robostack.core.errors import RobostackError
 
-COMMAND_MODULES = (
-    "robostack.runtime.commands",
-    "robostack.sim.commands",
-    "robostack.language.commands",
-    "robostack.policies.singular_trajectory.commands",
-    "robostack.policies.vint.commands",
-    "robostack.data.commands",
-)
+PACKAGE_ROOT = Path(__file__).resolve().parent
 
 GROUP_HELP = {
     "eval": "run a benchmark suite and print its metrics",
@@ -34,8 +28,14 @@ def _describe(command: Command) -> str:
     return f"{command.help}  (e.g. {command.example})" if command.example else command.help
 
 
+def command_modules() -> list[str]:
+    """Every part's ``commands.py``, found on disk so a new part needs no edit here."""
+    files = sorted(PACKAGE_ROOT.rglob("commands.py"))
+    return [".".join(("robostack", *f.relative_to(PACKAGE_ROOT).with_suffix("").parts)) for f in files]
+
+
 def build_parser() -> argparse.ArgumentParser:
-    for module in COMMAND_MODULES:
+    for module in command_modules():
         importlib.import_module(module)
     parser = argparse.ArgumentParser(
         prog="robostack",

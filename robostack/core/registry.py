@@ -28,7 +28,12 @@ _entries: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
 
 # name -> module that registers it on import
 _builtin_modules: dict[str, dict[str, str]] = {
-    "world": {"apartment": "robostack.sim.apartment.env", "crowd": "robostack.sim.crowd.env"},
+    "world": {
+        "apartment": "robostack.sim.apartment.env",
+        "crowd": "robostack.sim.crowd.env",
+        "tabletop": "robostack.sim.tabletop.env",
+        "driving": "robostack.sim.driving.env",
+    },
     "skill": {
         "navigate/classical": "robostack.policies.baselines.navigate",
         "pick/classical": "robostack.policies.baselines.manipulate",
@@ -38,6 +43,8 @@ _builtin_modules: dict[str, dict[str, str]] = {
     "policy": {
         "singular-trajectory": "robostack.policies.singular_trajectory.policy",
         "vint": "robostack.policies.vint.policy",
+        "m2t2": "robostack.policies.m2t2.policy",
+        "carl": "robostack.policies.carl.policy",
     },
     "parser": {"rules": "robostack.language.rules"},
     "command": {},

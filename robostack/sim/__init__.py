@@ -11,6 +11,8 @@ import gymnasium
 ENVIRONMENTS = {
     "robostack/Apartment-v0": ("robostack.sim.apartment.env:ApartmentEnv", 2000),
     "robostack/Crowd-v0": ("robostack.sim.crowd.env:CrowdEnv", None),
+    "robostack/Tabletop-v0": ("robostack.sim.tabletop.env:TabletopEnv", None),
+    "robostack/Driving-v0": ("robostack.sim.driving.env:DrivingEnv", None),
 }
 
 for env_id, (entry_point, max_steps) in ENVIRONMENTS.items():
