@@ -1,0 +1,140 @@
+"""The SUMO driving world: spaces, check_env, determinism per seed, the seed convention, info keys."""
+
+from __future__ import annotations
+
+import warnings
+
+import gymnasium
+import numpy as np
+import pytest
+
+from robostack.core.errors import ConfigError
+from robostack.sim.driving.config import EVAL_SEED_START, DrivingConfig
+from robostack.sim.driving.env import DrivingEnv, episode_network_seed
+from robostack.sim.driving.raster import CHANNELS
+
+SMALL = DrivingConfig(network="grid", num_networks=2, traffic_density=0.02, route_length=(150.0, 300.0))
+
+
+@pytest.fixture(scope="module")
+def env() -> DrivingEnv:
+    env = DrivingEnv(SMALL)
+    yield env
+    env.close()
+
+
+def _rollout(env: DrivingEnv, seed: int, steps: int) -> tuple[list[np.ndarray], list[float], dict]:
+    obs, info = env.reset(seed=seed)
+    frames, rewards = [obs["bev"].copy()], []
+    rng = np.random.default_rng(123)
+    for _ in range(steps):
+        action = np.array([rng.uniform(0.0, 1.0), rng.uniform(-0.1, 0.1)], np.float32)
+        obs, reward, terminated, truncated, info = env.step(action)
+        frames.append(obs["bev"].copy())
+        rewards.append(reward)
+        if terminated or truncated:
+            break
+    return frames, rewards, info
+
+
+def test_spaces_follow_the_contract(env: DrivingEnv) -> None:
+    bev = env.observation_space["bev"]
+    assert bev.shape == (len(CHANNELS), 96, 96) and bev.dtype == np.uint8
+    assert env.observation_space["measurements"].dtype == np.float32
+    assert env.action_space.shape == (2,)
+    obs, info = env.reset(seed=3)
+    assert env.observation_space.contains(obs)
+    assert obs["bev"][CHANNELS.index("road")].any(), "the ego starts on a road"
+    assert obs["bev"][CHANNELS.index("route")].any()
+    assert info["route_completion"] == 0.0 and info["distance_m"] == 0.0
+
+
+def test_check_env(env: DrivingEnv) -> None:
+    from gymnasium.utils.env_checker import check_env
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*infinity.*")
+        check_env(env, skip_render_check=True)
+
+
+def test_same_seed_same_episode(env: DrivingEnv) -> None:
+    a_frames, a_rewards, a_info = _rollout(env, 5, 80)
+    _rollout(env, 6, 10)  # something else in between
+    b_frames, b_rewards, b_info = _rollout(env, 5, 80)
+    assert len(a_frames) == len(b_frames)
+    assert all(np.array_equal(x, y) for x, y in zip(a_frames, b_frames, strict=True))
+    assert a_rewards == b_rewards
+    assert a_info["route_completion"] == b_info["route_completion"]
+    c_frames, _, _ = _rollout(env, 7, 5)
+    assert not np.array_equal(a_frames[0], c_frames[0]), "another seed gives another episode"
+
+
+def test_driving_forward_makes_progress_and_ends_with_a_reason(env: DrivingEnv) -> None:
+    env.reset(seed=1)
+    info: dict = {}
+    total = 0.0
+    for _ in range(400):
+        _, reward, terminated, truncated, info = env.step(np.array([0.5, 0.0], np.float32))
+        total += reward
+        if terminated or truncated:
+            break
+    assert info["distance_m"] > 10.0
+    assert 0.0 < info["route_completion"] <= 1.0
+    assert terminated or truncated
+    assert set(info["infractions"]) == {"collision", "red_light", "offroad", "off_route", "blocked"}
+    assert info["termination_reason"] in {
+        "collision",
+        "red_light",
+        "offroad",
+        "off_route",
+        "blocked",
+        "completed",
+    }
+
+
+def test_standing_still_gets_blocked() -> None:
+    env = DrivingEnv(SMALL.model_copy(update={"blocked_seconds": 2.0, "traffic_density": 0.0}))
+    env.reset(seed=2)
+    info: dict = {}
+    for _ in range(100):
+        _, reward, terminated, _, info = env.step(np.array([-1.0, 0.0], np.float32))
+        assert reward == 0.0
+        if terminated:
+            break
+    env.close()
+    assert info["termination_reason"] == "blocked"
+    assert info["infractions"]["blocked"] == 1
+
+
+def test_steering_hard_leaves_the_road() -> None:
+    env = DrivingEnv(SMALL.model_copy(update={"traffic_density": 0.0}))
+    env.reset(seed=4)
+    info: dict = {}
+    for i in range(300):
+        steer = 1.0 if 20 <= i < 30 else 0.0  # a quarter turn, then straight on across the kerb
+        _, _, terminated, _, info = env.step(np.array([1.0, steer], np.float32))
+        if terminated:
+            break
+    env.close()
+    assert info["termination_reason"] in {"offroad", "off_route"}
+
+
+def test_gymnasium_make_and_bad_input() -> None:
+    import robostack.sim  # noqa: F401  (registers the ids)
+
+    env = gymnasium.make("robostack/Driving-v0", config=SMALL)
+    obs, _ = env.reset(seed=0)
+    with pytest.raises(ValueError, match="NaN"):
+        env.step(np.array([np.nan, 0.0], np.float32))
+    env.close()
+    with pytest.raises(ConfigError, match="net.xml"):
+        DrivingEnv(DrivingConfig(network="nowhere.net.xml")).reset(seed=0)
+    with pytest.raises(ConfigError):
+        DrivingEnv(DrivingConfig(network="highway")).reset(seed=0)
+
+
+def test_train_and_eval_seeds_use_disjoint_networks() -> None:
+    train = {episode_network_seed(s, 16) for s in range(0, 5000)}
+    evaluation = {episode_network_seed(s, 16) for s in range(EVAL_SEED_START, EVAL_SEED_START + 5000)}
+    assert len(train) == 16 and len(evaluation) == 16
+    assert not train & evaluation
