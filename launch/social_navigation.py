@@ -1,19 +1,21 @@
-"""A robot crosses a replayed ETH-UCY crowd, planning around SingularTrajectory's predicted futures.
+"""A robot crosses a replayed ETH-UCY crowd with the ``navigate/social`` skill on a HAL robot.
 
 python launch/social_navigation.py        # writes runs/social_navigation/video.mp4
 
-Orange fans: the 20 predicted 4.8 s futures of each pedestrian in view; blue discs: people;
-black disc: the robot; green star: its goal.
+The skill runs exactly as it would on hardware: it reads odometry and tracked people from
+`SimRobot("crowd")`, predicts their futures with SingularTrajectory and sends (speed, yaw rate)
+commands through the safety layer. Orange fans: the 20 predicted 4.8 s futures of each person in
+view; blue discs: people; black disc: the robot; green star: its goal.
 """
 
 from pathlib import Path
 
 import torch
 
-from robostack.policies.singular_trajectory.commands import default_checkpoint_root
-from robostack.policies.singular_trajectory.policy import SingularTrajectory
-from robostack.policies.singular_trajectory.social import SocialPlanner, run_episode
-from robostack.sim.crowd.env import CrowdConfig, CrowdEnv
+from robostack.core.types import Subtask
+from robostack.hal import SimRobot
+from robostack.policies.singular_trajectory.skill import SocialNavigate, default_checkpoint
+from robostack.sim.crowd.env import CrowdConfig
 from robostack.viz.video import write_video
 
 SCENE = "zara1"  # replayed test scene; the predictor used is the one trained with it held out
@@ -21,9 +23,21 @@ SEED = 0
 OUT = Path("runs/social_navigation")
 
 torch.set_num_threads(1)
-predictor = SingularTrajectory.from_pretrained(default_checkpoint_root() / SCENE)
-env = CrowdEnv(CrowdConfig(scene=SCENE), render_mode="rgb_array")
+skill = SocialNavigate("social", checkpoint=default_checkpoint(SCENE))
 frames: list = []
-outcome = run_episode(env, SocialPlanner("social", predictor), seed=SEED, frames=frames)
+
+with SimRobot("crowd", seed=SEED, world_config=CrowdConfig(scene=SCENE)) as robot:
+    world = robot.env.unwrapped
+    world.render_mode = "rgb_array"  # the robot never sees these frames; they are for the video
+
+    def draw(obs, planner) -> None:
+        world.overlay = [path for fan in planner.last_futures for path in fan]
+        frames.append(world.render())
+
+    skill.on_step = draw
+    result = skill.run(Subtask("navigate", "go_to", "goal"), robot)
+    world.overlay = []
+    frames.append(world.render())
+
 write_video(frames, OUT / "video.mp4", fps=5)
-print(f"{outcome}\nvideo: {OUT / 'video.mp4'}")
+print(f"{result.to_json()}\nvideo: {OUT / 'video.mp4'}")

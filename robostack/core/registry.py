@@ -39,6 +39,7 @@ _builtin_modules: dict[str, dict[str, str]] = {
         "pick/classical": "robostack.policies.baselines.manipulate",
         "place/classical": "robostack.policies.baselines.manipulate",
         "navigate/learned": "robostack.policies.vint.skill",
+        "navigate/social": "robostack.policies.singular_trajectory.skill",
     },
     "policy": {
         "singular-trajectory": "robostack.policies.singular_trajectory.policy",

@@ -118,12 +118,17 @@ class Observation:
     wrist_rgb: NDArray[np.uint8] | None = None
     time: float = 0.0
     """Seconds since the episode began (sim time, or the robot's clock)."""
+    extras: dict[str, NDArray[Any]] = field(default_factory=dict)
+    """Further named signals a robot provides (e.g. tracked pedestrians), as its observation_spec lists."""
 
     def validate(self) -> None:
         """Raise `ContractError` on non-finite readings: a NaN must never reach a policy."""
         for name in ("depth", "odometry", "joint_positions"):
             if not np.all(np.isfinite(getattr(self, name))):
                 raise ContractError(f"observation field {name!r} holds NaN or infinite values")
+        for name, value in self.extras.items():
+            if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
+                raise ContractError(f"observation extra {name!r} holds NaN or infinite values")
 
 
 @dataclass(frozen=True)

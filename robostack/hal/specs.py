@@ -40,3 +40,29 @@ def mobile_manipulator_action_spec(max_linear: float, max_angular: float) -> dic
         ),
         "gripper": Feature((), "float32", 0.0, 1.0, "0 open, 1 closed"),
     }
+
+
+def tracked_people_observation_spec(max_people: int, history: int) -> dict[str, Feature]:
+    """A camera-less mobile base that receives tracked people (a crowd world, or a people tracker).
+
+    The image fields stay in `Observation` but are empty; the tracks travel in ``extras``.
+    """
+    return {
+        "rgb": Feature((0, 0, 3), "uint8", unit="no camera"),
+        "depth": Feature((0, 0, 1), "float32", unit="no camera"),
+        "odometry": Feature((5,), "float32", unit="x m, y m, yaw rad, v m/s, omega rad/s"),
+        "joint_positions": Feature((0,), "float32", unit="no arm"),
+        "extras.pedestrians": Feature(
+            (max_people, history, 2), "float32", unit="m, last positions of each tracked person, oldest first"
+        ),
+        "extras.pedestrian_mask": Feature((max_people,), "int8", 0, 1, "1 = row holds a tracked person"),
+        "extras.goal": Feature((2,), "float32", unit="m, the navigation goal in the odometry frame"),
+    }
+
+
+def base_action_spec(max_linear: float, max_angular: float) -> dict[str, Feature]:
+    """A mobile base with no arm: forward speed and yaw rate."""
+    return {
+        "base_linear": Feature((), "float32", -max_linear, max_linear, "m/s"),
+        "base_angular": Feature((), "float32", -max_angular, max_angular, "rad/s"),
+    }

@@ -118,7 +118,8 @@ class EvalTrajectory(Command):
 @register("command", "eval/social-nav")
 class EvalSocialNav(Command):
     help = (
-        "crowd crossing (robostack/Crowd-v0): social MPC vs the same planner with people as static obstacles"
+        "crowd crossing (robostack/Crowd-v0) with the navigate/social skill on SimRobot: "
+        "social vs constant-velocity vs people as static obstacles"
     )
     example = "robostack eval social-nav --episodes 50 --seed 0 --json"
 
@@ -137,23 +138,23 @@ class EvalSocialNav(Command):
 
         from robostack.core.logging import progress
         from robostack.policies.singular_trajectory.policy import SingularTrajectory
-        from robostack.policies.singular_trajectory.social import MODES, SocialPlanner, run_episode, summarise
-        from robostack.sim.crowd.env import CrowdConfig, CrowdEnv
+        from robostack.policies.singular_trajectory.skill import SocialNavigate, crowd_episode
+        from robostack.policies.singular_trajectory.social import MODES, summarise
+        from robostack.sim.crowd.env import CrowdConfig
 
         torch.set_num_threads(1)
         root = args.checkpoints or default_checkpoint_root()
         predictor = SingularTrajectory.from_pretrained(root / args.scene)
-        data = str(args.data) if args.data else None
-        env = CrowdEnv(CrowdConfig(scene=args.scene, data_dir=data))
+        world = CrowdConfig(scene=args.scene, data_dir=str(args.data) if args.data else None)
         seeds = [args.seed + i for i in range(args.episodes)]
         results: dict[str, dict[str, float]] = {}
         with progress() as bar:
             for mode in MODES:
-                planner = SocialPlanner(mode, predictor)
+                skill = SocialNavigate(mode, predictor=predictor)
                 task = bar.add_task(mode, total=len(seeds), status="")
                 outcomes = []
                 for seed in seeds:
-                    outcomes.append(run_episode(env, planner, seed))
+                    outcomes.append(crowd_episode(skill, seed, world))
                     bar.update(task, advance=1)
                 results[mode] = summarise(outcomes)
         report = {
@@ -161,6 +162,7 @@ class EvalSocialNav(Command):
             "scene": args.scene,
             "episodes": args.episodes,
             "seed": args.seed,
+            "path": "navigate/social skill on SimRobot('crowd'), differential base, HAL default limits",
             "predictor": str(root / args.scene),
             "modes": results,
         }

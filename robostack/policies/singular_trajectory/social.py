@@ -5,6 +5,11 @@ horizon (12 steps, 4.8 s) and picks the cheapest: distance left to the goal, plu
 read off the pedestrians' futures — the fraction of predicted samples closer than a safety
 distance, discounted over the horizon. Receding horizon: only the first step is executed.
 
+Two robot models: `act` plans velocity vectors for the crowd world's holonomic disc
+(`run_episode`); `command` plans (forward speed, yaw rate) for a differential-drive base, rolling
+each candidate out through the same heading controller that executes it — this is what the
+``navigate/social`` skill uses on a HAL robot.
+
 Modes share the planner and differ only in what they assume people will do:
 
 - ``social``: SingularTrajectory's 20 samples per pedestrian;
@@ -39,6 +44,8 @@ class PlannerConfig:
     discount: float = 0.85
     goal_radius: float = 0.3
     progress_weight: float = 0.5
+    speed_fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
+    """Differential base (`command`): candidate speeds as fractions of its top speed."""
 
 
 class SocialPlanner:
@@ -98,7 +105,6 @@ class SocialPlanner:
 
     def act(self, obs: dict[str, NDArray[Any]]) -> NDArray[np.float32]:
         """Velocity (vx, vy) in m/s for the next step."""
-        c = self.config
         robot = obs["robot"][:2].astype(np.float64)
         goal = obs["robot"][4:6].astype(np.float64)
         history = obs["pedestrians"][obs["mask"].astype(bool)]
@@ -106,6 +112,13 @@ class SocialPlanner:
         self.last_futures = futures
         vels = self.candidates(robot, goal)
         paths = self.rollouts(robot, goal, vels)  # (C, H, 2)
+        return vels[int(np.argmin(self.costs(paths, goal, futures)))].astype(np.float32)
+
+    def costs(
+        self, paths: NDArray[np.float64], goal: NDArray[np.float64], futures: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Cost (C,) of rollouts (C, H, 2): goal distance and progress plus predicted collision risk."""
+        c = self.config
         to_goal = np.linalg.norm(paths - goal, axis=-1)  # (C, H)
         cost = to_goal[:, -1] + c.progress_weight * to_goal.mean(axis=1)  # near the goal, and soon
         if len(futures):
@@ -114,7 +127,62 @@ class SocialPlanner:
             risk = (gap < c.safety_distance).mean(axis=2).max(axis=1)  # (C, H) worst pedestrian
             weights = c.discount ** np.arange(c.horizon)
             cost = cost + c.collision_weight * (risk * weights).sum(axis=1)
-        return vels[int(np.argmin(cost))].astype(np.float32)
+        return cost
+
+    # --- differential-drive base --------------------------------------------------------------
+
+    def command(
+        self,
+        pose: NDArray[np.float64],
+        goal: NDArray[np.float64],
+        history: NDArray[np.float32],
+        max_linear: float,
+        max_angular: float,
+    ) -> tuple[float, float]:
+        """(forward speed m/s, yaw rate rad/s) for a unicycle base at ``pose`` = (x, y, yaw)."""
+        futures = self.futures(history)
+        self.last_futures = futures
+        paths, first = self.unicycle_rollouts(pose, goal, max_linear, max_angular)
+        best = int(np.argmin(self.costs(paths, goal, futures)))
+        return float(first[best, 0]), float(first[best, 1])
+
+    def unicycle_rollouts(
+        self, pose: NDArray[np.float64], goal: NDArray[np.float64], max_linear: float, max_angular: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Positions (C, H, 2) and first commands (C, 2) of the candidates: each a heading from the
+        fan and a speed, tracked by turning towards the heading at up to ``max_angular`` while
+        driving at speed x cos(heading error), never past the goal; candidate 0 stands still."""
+        c = self.config
+        xy = np.asarray(pose[:2], dtype=np.float64)
+        to_goal = math.atan2(goal[1] - xy[1], goal[0] - xy[0])
+        fan = to_goal + np.linspace(-math.pi, math.pi, c.headings, endpoint=False)
+        speeds = max_linear * np.asarray(c.speed_fractions)
+        heading = np.concatenate(([pose[2]], np.tile(fan, len(speeds))))
+        speed = np.concatenate(([0.0], np.repeat(speeds, len(fan))))
+        n = len(heading)
+        pos = np.repeat(xy[None], n, axis=0)
+        yaw = np.full(n, float(pose[2]))
+        paths = np.zeros((n, c.horizon, 2))
+        first = np.zeros((n, 2))
+        for t in range(c.horizon):
+            err = _wrap(heading - yaw)
+            omega = np.clip(err / c.dt, -max_angular, max_angular)
+            remaining = np.linalg.norm(goal - pos, axis=1)
+            v = np.minimum(speed * np.clip(np.cos(err), 0.0, None), remaining / c.dt)
+            turn = omega * c.dt
+            half = np.where(np.abs(turn) > 1e-9, turn / 2, 1.0)
+            chord = v * c.dt * np.where(np.abs(turn) > 1e-9, np.sin(half) / half, 1.0)
+            mid = yaw + turn / 2
+            pos = pos + chord[:, None] * np.stack((np.cos(mid), np.sin(mid)), axis=1)
+            yaw = yaw + turn
+            paths[:, t] = pos
+            if t == 0:
+                first = np.stack((v, omega), axis=1)
+        return paths, first
+
+
+def _wrap(angle: NDArray[np.float64]) -> NDArray[np.float64]:
+    return (angle + math.pi) % (2 * math.pi) - math.pi
 
 
 @dataclass

@@ -123,6 +123,7 @@ def train(
     sched = torch.optim.lr_scheduler.StepLR(optimiser, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
     best = float("inf")
     history: list[dict[str, float]] = []
+    summary: dict[str, object] = {}
     start = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         model.train()
@@ -154,20 +155,37 @@ def train(
                 row["saved"] = 1.0
         row["elapsed_s"] = time.perf_counter() - start
         history.append(row)
+        # Written every epoch so that a run stopped early still documents the kept checkpoint.
+        summary = _write_summary(out_dir, cfg, best, start, train_set.num_agents, counts, history)
         if on_epoch is not None:
             on_epoch(epoch, cfg.epochs, row)
+    return summary
+
+
+def _write_summary(
+    out_dir: Path,
+    cfg: TrainConfig,
+    best: float,
+    start: float,
+    train_agents: int,
+    counts: dict[str, int],
+    history: list[dict[str, float]],
+) -> dict[str, object]:
     summary: dict[str, object] = {
         "scene": cfg.scene,
         "deterministic": cfg.deterministic,
         "best_val_fde": best,
         "wall_s": time.perf_counter() - start,
-        "train_agents": train_set.num_agents,
+        "epochs_completed": len(history),
+        "train_agents": train_agents,
         "space_counts": counts,
         "train_config": cfg.model_dump(mode="json"),
         "history": history,
     }
-    (out_dir / "train_log.json").write_text(json.dumps(summary, indent=1))
-    (out_dir / "MODEL_CARD.md").write_text(model_card(summary))
+    if any("saved" in row for row in history):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "train_log.json").write_text(json.dumps(summary, indent=1))
+        (out_dir / "MODEL_CARD.md").write_text(model_card(summary))
     return summary
 
 
@@ -187,8 +205,17 @@ Leave-one-out checkpoint: trained on the train split of the other four ETH-UCY s
 `policies/singular_trajectory/MODEL_CARD.md`.
 
 - Reproduce: `robostack train singular-trajectory --scene {summary["scene"]}{flag} --epochs {cfg["epochs"]}`
-- Training: {cfg["epochs"]} epochs, batch {cfg["batch_size"]}, AdamW lr {cfg["lr"]}, seed {cfg["seed"]};
+- Training: {_epochs_text(summary)}, batch {cfg["batch_size"]}, AdamW lr {cfg["lr"]}
+  (StepLR every {cfg["lr_step"]} epochs, ×{cfg["lr_gamma"]}), seed {cfg["seed"]};
   {summary["wall_s"] / 60:.1f} min wall on a shared 2-core CPU, one torch thread.
 - Kept: epoch {int(best["epoch"])}, the best by validation FDE: val ADE {best["val_ade"]:.4f} m,
   val FDE {best["val_fde"]:.4f} m (from `train_log.json`, as printed during training).
 """
+
+
+def _epochs_text(summary: dict[str, Any]) -> str:
+    planned = int(summary["train_config"]["epochs"])
+    done = int(summary.get("epochs_completed", planned))
+    if done >= planned:
+        return f"{planned} epochs"
+    return f"{done} of {planned} planned epochs (stopped early; the schedule is the planned one)"

@@ -93,6 +93,8 @@ class CrowdEnv(gym.Env[Obs, NDArray[np.float32]]):
     """A holonomic robot crossing replayed ETH-UCY pedestrians (see the module docstring)."""
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 5}
+    hal_profile = "tracked_people"
+    """How `SimRobot` drives this world: a differential base with tracked people in its observation."""
 
     def __init__(self, config: CrowdConfig | None = None, render_mode: str | None = None) -> None:
         self.config = c = config or CrowdConfig()
