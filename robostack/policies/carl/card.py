@@ -1,0 +1,109 @@
+"""MODEL_CARD.md for a trained CaRL policy, written from the files beside it (never by hand).
+
+Reads ``train_log.json`` (written by training) and, when present, ``eval.json`` (the output of
+``robostack eval driving --policy carl ... --json``) and ``eval_baselines.json`` (the same command
+for the baselines, on the same episodes). Run again after an evaluation:
+``python -m robostack.policies.carl.card policies/carl``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+EVAL_FILE = "eval.json"
+BASELINES_FILE = "eval_baselines.json"
+ABLATION_FILE = "ablation.json"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "n/a" if math.isnan(value) else f"{value:.3g}"
+    return str(value)
+
+
+def _eval_table(results: dict[str, dict[str, Any]]) -> str:
+    keys = sorted({k for r in results.values() for k, v in r.items() if isinstance(v, int | float)})
+    head = "| policy | " + " | ".join(keys) + " |\n|---|" + "---|" * len(keys) + "\n"
+    rows = "".join(
+        f"| {name} | " + " | ".join(_fmt(r.get(k, float("nan"))) for k in keys) + " |\n"
+        for name, r in results.items()
+    )
+    return head + rows
+
+
+def _load(path: Path) -> Any:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _as_table(data: Any, default_name: str) -> dict[str, dict[str, Any]]:
+    """Eval JSON is one figures dict, or {policy: figures} when several were run."""
+    if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
+        return data
+    return {default_name: data}
+
+
+def model_card(directory: Path) -> str:
+    log = json.loads((directory / "train_log.json").read_text())
+    cfg = log["train_config"]
+    env = json.dumps(cfg["env"]) if cfg["env"] else "defaults"
+    per_update = cfg["num_envs"] * cfg["rollout_steps"] * log["world_size"]
+    lines = [
+        "# CaRL (PPO, simple reward) on robostack/Driving-v0",
+        "",
+        "Roach-style CNN with LayerNorm over the BEV raster + measurement MLP, Beta policy (softplus + 1),",
+        "value head; PPO with GAE as in CaRL's DD-PPO. Written by `robostack/policies/carl/card.py` from",
+        "`train_log.json` and the evaluation files beside it.",
+        "",
+        "## Training",
+        f"- Data: on-policy rollouts in the SUMO driving world, reward `{cfg['reward']}`, env config {env},",
+        f"  training seeds from {cfg['seed']} (all < 1,000,000; evaluation uses seeds ≥ 1,000,000).",
+        f"- Command: `{log['command']}`",
+        f"- Ranks: {log['world_size']} (backend {log['backend']}), {cfg['num_envs']} envs per rank, "
+        f"{cfg['rollout_steps']} steps per rollout → {per_update} samples per update; mini-batch "
+        f"{cfg['minibatch_size']}, {cfg['update_epochs']} epochs, lr {cfg['learning_rate']} (linear decay), "
+        f"clip {cfg['clip_coef']}, γ {cfg['gamma']}, λ {cfg['gae_lambda']}, entropy {cfg['ent_coef']}.",
+        f"- Trained: {log['updates']} of {log['planned_updates']} updates, {log['samples']:,} samples, "
+        f"{log['wall_s'] / 60:.1f} min wall on a shared 2-core CPU → {log['samples_per_s']:.1f} samples/s.",
+        f"- Last 5 updates: mean episode return {_fmt(log['last_episode_return'])}, "
+        f"route completion of finished training episodes {_fmt(log['last_route_completion'])} %.",
+    ]
+    if log["updates"] < log["planned_updates"]:
+        lines.append("- Stopped early by `--max-minutes` (the time budget), not by convergence.")
+    evaluation = _load(directory / EVAL_FILE)
+    baselines = _load(directory / BASELINES_FILE)
+    lines += ["", "## Evaluation (held-out seeds ≥ 1,000,000)"]
+    if evaluation is None:
+        lines.append(
+            "Not evaluated yet: run `robostack eval driving --policy carl --json > policies/carl/eval.json`."
+        )
+    else:
+        results = _as_table(evaluation, "carl")
+        if baselines is not None:
+            results.update(_as_table(baselines, "baseline"))
+        lines += [
+            "Measured by `robostack eval driving --policy carl --episodes 50 --seed 1000000 --json`",
+            "(baselines: the same command with `--policy sumo` / `--policy lane-following`).",
+            "",
+            _eval_table(results),
+            "Targets (issue 7): route completion ≥ 85 %, driving score ≥ 70.",
+        ]
+    ablation = _load(directory / ABLATION_FILE)
+    if ablation is not None:
+        lines += ["", "## Reward ablation", "See `docs/carl_reward_ablation.png`; final figures per run:", ""]
+        lines += [f"- {name}: {_fmt(v)}" for name, v in ablation.get("final", {}).items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_model_card(directory: str | Path) -> Path:
+    directory = Path(directory)
+    path = directory / "MODEL_CARD.md"
+    path.write_text(model_card(directory))
+    return path
+
+
+if __name__ == "__main__":
+    print(write_model_card(sys.argv[1] if len(sys.argv) > 1 else "policies/carl"))  # noqa: T201

@@ -1,0 +1,61 @@
+"""CLI commands for CaRL: ``train carl`` and ``bench carl-train``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from robostack.core.command import Command
+from robostack.core.registry import register
+
+
+@register("command", "train/carl")
+class TrainCarl(Command):
+    help = "PPO on the SUMO driving world, one process (torchrun -m robostack.policies.carl.train for more)"
+    example = "robostack train carl --total-samples 200000 --max-minutes 60"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        from robostack.policies.carl.config import add_train_arguments
+
+        add_train_arguments(parser)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.policies.carl.config import config_from_args
+        from robostack.policies.carl.train import train
+
+        summary = train(config_from_args(args), resume=args.resume)
+        brief = {k: v for k, v in summary.items() if k not in ("history", "train_config")}
+        print(json.dumps(brief, indent=2))
+        return 0
+
+
+@register("command", "bench/carl-train")
+class BenchCarlTrain(Command):
+    help = "PPO training samples/s under torchrun with 1 and 2 processes (same budget each)"
+    example = "robostack bench carl-train --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--nprocs", default="1,2", help="comma list of process counts")
+        parser.add_argument("--updates", type=int, default=3, help="PPO updates per run")
+        parser.add_argument("--num-envs", type=int, default=2, help="envs per process")
+        parser.add_argument("--rollout-steps", type=int, default=128)
+        parser.add_argument("--env", default=None, help="DrivingConfig fields as JSON")
+        parser.add_argument("--json", action="store_true")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.core.errors import RobostackError
+        from robostack.policies.carl.bench import bench_training
+
+        try:
+            nprocs = [int(n) for n in args.nprocs.split(",") if n.strip()]
+        except ValueError:
+            raise RobostackError(
+                f"--nprocs: expected a comma list of integers, got {args.nprocs!r}"
+            ) from None
+        results = bench_training(nprocs, args.updates, args.num_envs, args.rollout_steps, args.env)
+        if args.json:
+            print(json.dumps(results, indent=2))
+        else:
+            for name, row in results.items():
+                print(name, "  ".join(f"{k}={v}" for k, v in row.items()))
+        return 0

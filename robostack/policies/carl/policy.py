@@ -1,0 +1,150 @@
+"""`CarlPolicy`: the network plus its pre-processing, saved as ``config.yaml`` + ``model.safetensors``.
+
+Observations enter as the env gives them (``bev`` uint8 C×H×W, ``measurements`` float32 M, batched
+or not); scaling to [0, 1] and the measurements' running normalisation live here, in the saved
+state, so `robostack eval driving` only calls ``reset()`` and ``act(obs)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+from numpy.typing import NDArray
+from torch import nn
+from torch.distributions import Beta
+
+from robostack.core.errors import RobostackError
+from robostack.core.registry import register
+from robostack.policies.carl.config import ModelConfig
+from robostack.policies.carl.model import CarlNet, to_action
+
+CONFIG_FILE = "config.yaml"
+WEIGHTS_FILE = "model.safetensors"
+MEAS_CLIP = 10.0  # normalised measurements are clipped, so one odd reading cannot blow up a layer
+
+
+def _tensor(x: Any) -> torch.Tensor:
+    return x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
+
+
+@register("policy", "carl")
+class CarlPolicy(nn.Module):
+    """Beta policy over [accel/brake, steer]; evaluation uses the Beta mean (CaRL's ``mean``)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.net = CarlNet(config)
+        m = config.measurement_dim
+        self.register_buffer("meas_mean", torch.zeros(m))
+        self.register_buffer("meas_var", torch.ones(m))
+        self.register_buffer("meas_count", torch.tensor(1e-4, dtype=torch.float64))
+
+    @classmethod
+    def for_spaces(cls, observation_space: Any, **overrides: Any) -> CarlPolicy:
+        """Size the network from the env's Dict space (``bev`` C×H×W uint8, ``measurements`` M)."""
+        try:
+            c, h, w = observation_space["bev"].shape
+            (m,) = observation_space["measurements"].shape
+        except (KeyError, TypeError, ValueError):
+            raise RobostackError(
+                f"CaRL needs Dict(bev=C×H×W, measurements=M) observations, got {observation_space}"
+            ) from None
+        fields = {"bev_channels": c, "bev_height": h, "bev_width": w, "measurement_dim": m}
+        return cls(ModelConfig(**{**fields, **overrides}))
+
+    # -- pre-processing -------------------------------------------------------------------------
+    def preprocess(self, obs: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Env observation(s) → (bev float B×C×H×W in [0, 1], normalised measurements B×M)."""
+        bev = _tensor(obs["bev"])
+        meas = _tensor(obs["measurements"]).float()
+        if bev.dim() == 3:
+            bev, meas = bev.unsqueeze(0), meas.unsqueeze(0)
+        expected = (self.config.bev_channels, self.config.bev_height, self.config.bev_width)
+        if tuple(bev.shape[1:]) != expected or meas.shape[-1] != self.config.measurement_dim:
+            raise RobostackError(
+                f"CaRL policy expects bev {expected} and {self.config.measurement_dim} measurements, "
+                f"got bev {tuple(bev.shape[1:])} and {meas.shape[-1]}"
+            )
+        if not torch.isfinite(meas).all():
+            raise RobostackError("CaRL policy: NaN or infinite value in the measurements")
+        bev = bev.to(self.meas_mean.device, torch.float32) / 255.0
+        meas = meas.to(self.meas_mean.device)
+        if self.config.normalise_measurements:
+            meas = ((meas - self.meas_mean) / (self.meas_var.sqrt() + 1e-6)).clamp(-MEAS_CLIP, MEAS_CLIP)
+        return bev, meas
+
+    @torch.no_grad()
+    def update_normaliser(self, batch_sum: torch.Tensor, batch_sq: torch.Tensor, n: float) -> None:
+        """Fold in measurement sums (already summed over ranks, so every rank stays identical)."""
+        if n <= 0:
+            return
+        mean_b = batch_sum / n
+        var_b = (batch_sq / n - mean_b.square()).clamp(min=0)
+        total = self.meas_count + n
+        delta = mean_b - self.meas_mean
+        new_mean = self.meas_mean + delta * (n / total)
+        m2 = self.meas_var * self.meas_count + var_b * n + delta.square() * self.meas_count * n / total
+        self.meas_mean.copy_(new_mean.float())
+        self.meas_var.copy_((m2 / total).float())
+        self.meas_count.fill_(float(total))
+
+    # -- training -------------------------------------------------------------------------------
+    def distribution(self, obs: dict[str, Any]) -> tuple[Beta, torch.Tensor]:
+        bev, meas = self.preprocess(obs)
+        return self.net(bev, meas)
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+        """PPO loss on a rollout mini-batch (see `robostack.policies.carl.ppo.ppo_loss`)."""
+        from robostack.policies.carl.ppo import PPOCoefs, ppo_loss
+
+        return ppo_loss(self, batch, PPOCoefs())
+
+    # -- control --------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """The policy is memoryless (the last action is in the measurements)."""
+
+    @torch.no_grad()
+    def act(self, obs: dict[str, Any]) -> NDArray[np.float32]:
+        """One observation (unbatched) → action [accel/brake, steer] in [-1, 1], from the Beta mean."""
+        dist, _ = self.distribution(obs)
+        return to_action(dist.mean)[0].cpu().numpy().astype(np.float32)
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save_pretrained(self, directory: str | Path) -> None:
+        """``config.yaml`` + ``model.safetensors`` (no pickle); written beside, then moved in place."""
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().cpu().contiguous().clone() for k, v in self.state_dict().items()}
+        tmp = directory / (WEIGHTS_FILE + ".partial")
+        save_file(state, str(tmp))
+        tmp.replace(directory / WEIGHTS_FILE)
+        (directory / CONFIG_FILE).write_text(
+            yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False)
+        )
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path) -> CarlPolicy:
+        """Load a saved policy; a missing or corrupt checkpoint is a one-line error."""
+        from safetensors.torch import load_file
+
+        from robostack.core.config import load_config
+
+        directory = Path(directory)
+        config = load_config(ModelConfig, directory / CONFIG_FILE)
+        policy = cls(config)
+        try:
+            policy.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
+        except FileNotFoundError:
+            raise RobostackError(
+                f"{directory}: no {WEIGHTS_FILE}; train with `robostack train carl`"
+            ) from None
+        except Exception as err:  # safetensors raises several kinds on a damaged file
+            raise RobostackError(f"{directory / WEIGHTS_FILE}: unreadable checkpoint ({err})") from None
+        return policy.eval()

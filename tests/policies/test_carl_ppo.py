@@ -1,0 +1,208 @@
+"""CaRL PPO: GAE, an update that raises advantaged actions' likelihood, training + resume, and a
+2-process torchrun run whose ranks end with identical parameters.
+
+The driving world is replaced by `FakeDriving`, a tiny env with the same spaces, so these tests do
+not depend on SUMO. Run as a script (``torchrun ... test_carl_ppo.py OUT``) it trains on it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import gymnasium
+import numpy as np
+import pytest
+import torch
+from gymnasium import spaces
+
+from robostack.policies.carl.config import TrainConfig
+from robostack.policies.carl.model import to_action, to_unit
+from robostack.policies.carl.policy import CarlPolicy
+from robostack.policies.carl.ppo import PPOCoefs, compute_gae, ppo_update
+
+torch.set_num_threads(1)
+SIZE, CHANNELS, MEAS = 32, 3, 4
+SMALL = {"convs": ((4, 5, 2), (8, 3, 2), (8, 3, 2)), "features_dim": 32, "hidden_dim": 32}
+
+
+class FakeDriving(gymnasium.Env):
+    """Steer towards the column lit in the raster; episodes end after 6–12 steps."""
+
+    def __init__(self) -> None:
+        self.observation_space = spaces.Dict(
+            {
+                "bev": spaces.Box(0, 255, (CHANNELS, SIZE, SIZE), np.uint8),
+                "measurements": spaces.Box(-np.inf, np.inf, (MEAS,), np.float32),
+            }
+        )
+        self.action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
+
+    def _obs(self) -> dict[str, np.ndarray]:
+        bev = np.zeros((CHANNELS, SIZE, SIZE), np.uint8)
+        bev[0, :, int((self.target + 1) / 2 * (SIZE - 1))] = 255
+        meas = np.array([self.t, 3.0 * self.target, 10.0, -2.0], np.float32)
+        return {"bev": bev, "measurements": meas}
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+        super().reset(seed=seed)
+        self.target = float(self.np_random.uniform(-1, 1))
+        self.length, self.t = int(self.np_random.integers(6, 13)), 0
+        return self._obs(), {"route_completion": 0.0, "distance_m": 0.0}
+
+    def step(self, action: np.ndarray) -> tuple[dict, float, bool, bool, dict]:
+        self.t += 1
+        reward = 1.0 - abs(float(action[1]) - self.target)
+        done = self.t >= self.length
+        info: dict[str, Any] = {"route_completion": 100.0 * self.t / self.length, "distance_m": float(self.t)}
+        if done:
+            info.update(infractions={}, termination_reason="route_completed")
+        return self._obs(), reward, done, False, info
+
+
+def fake_envs(cfg: TrainConfig, rank: int) -> gymnasium.vector.VectorEnv:
+    return gymnasium.vector.SyncVectorEnv([FakeDriving for _ in range(cfg.num_envs)])
+
+
+def small_policy() -> CarlPolicy:
+    torch.manual_seed(0)
+    return CarlPolicy.for_spaces(FakeDriving().observation_space, **SMALL)
+
+
+def tiny_config(out: Path, **kw: Any) -> TrainConfig:
+    fields: dict[str, Any] = {"out": str(out), "num_envs": 2, "rollout_steps": 16, "minibatch_size": 16}
+    fields.update(total_samples=96, progress=False)
+    return TrainConfig(**{**fields, **kw})
+
+
+def test_gae_matches_hand_computation() -> None:
+    rewards = torch.tensor([[1.0], [2.0], [3.0]])
+    values = torch.tensor([[0.5], [1.0], [1.5]])
+    dones = torch.tensor([[0.0], [1.0], [0.0]])
+    adv, ret = compute_gae(rewards, values, dones, torch.tensor([2.0]), gamma=0.9, lam=0.8)
+    d2 = 3.0 + 0.9 * 2.0 - 1.5  # bootstraps the last value
+    d1 = 2.0 - 1.0  # episode ended: no bootstrap, no carry
+    d0 = 1.0 + 0.9 * 1.0 - 0.5
+    expected = torch.tensor([[d0 + 0.9 * 0.8 * d1], [d1], [d2]])
+    assert torch.allclose(adv, expected) and torch.allclose(ret, adv + values)
+
+
+def test_ppo_update_raises_likelihood_of_advantaged_actions() -> None:
+    policy = small_policy()
+    env = FakeDriving()
+    obs = [env.reset(seed=i)[0] for i in range(32)]
+    batch = {
+        "bev": torch.as_tensor(np.stack([o["bev"] for o in obs])),
+        "measurements": torch.as_tensor(np.stack([o["measurements"] for o in obs])),
+    }
+    rng = torch.Generator().manual_seed(1)
+    actions = torch.rand(32, 2, generator=rng) * 1.6 - 0.8
+    advantages = torch.where(torch.arange(32) % 2 == 0, 1.0, -1.0)
+    with torch.no_grad():
+        dist, values = policy.distribution(batch)
+        logp = dist.log_prob(to_unit(actions)).sum(-1)
+    data = {**batch, "actions": actions, "logprobs": logp, "values": values}
+    data.update(advantages=advantages, returns=values + advantages)
+    optimiser = torch.optim.Adam(policy.parameters(), lr=3e-3, eps=1e-5)
+    ppo_update(policy, optimiser, data, PPOCoefs(ent_coef=0.0), 3, 16, 0.5, rng)
+    with torch.no_grad():
+        new_logp = policy.distribution(batch)[0].log_prob(to_unit(actions)).sum(-1)
+    gain = new_logp - logp
+    up, down = gain[advantages > 0].mean(), gain[advantages < 0].mean()
+    assert up > 0.005 and down < -0.005 and up - down > 0.03
+
+
+def test_masked_steps_do_not_move_the_policy() -> None:
+    policy = small_policy()
+    before = {k: v.clone() for k, v in policy.state_dict().items()}
+    env = FakeDriving()
+    o = env.reset(seed=0)[0]
+    batch = {"bev": torch.as_tensor(o["bev"][None]).repeat(8, 1, 1, 1)}
+    batch["measurements"] = torch.as_tensor(o["measurements"][None]).repeat(8, 1)
+    data = {**batch, "actions": torch.zeros(8, 2), "logprobs": torch.zeros(8), "values": torch.zeros(8)}
+    data.update(advantages=torch.ones(8), returns=torch.ones(8), valid=torch.zeros(8))
+    optimiser = torch.optim.SGD(policy.parameters(), lr=0.1)
+    ppo_update(policy, optimiser, data, PPOCoefs(ent_coef=0.0), 1, 8, 0.5, torch.Generator())
+    assert all(torch.equal(before[k], v) for k, v in policy.state_dict().items())
+
+
+def test_action_mapping_round_trip() -> None:
+    a = torch.tensor([[-0.999, 0.0], [0.5, 0.999]])
+    assert torch.allclose(to_action(to_unit(a)), a, atol=1e-5)
+
+
+def test_train_writes_policy_card_and_resumes(tmp_path: Path) -> None:
+    from robostack.policies.carl.train import train
+
+    cfg = tiny_config(tmp_path, total_samples=64, checkpoint_every=1)
+    summary = train(cfg, fake_envs)
+    assert summary["updates"] == 2 and summary["samples"] == 64
+    assert (tmp_path / "model.safetensors").exists() and (tmp_path / "MODEL_CARD.md").exists()
+    assert "samples/s" in (tmp_path / "MODEL_CARD.md").read_text()
+    assert all(np.isfinite(r["loss"]) for r in summary["history"])
+    longer = cfg.model_copy(update={"total_samples": 128})
+    resumed = train(longer, fake_envs, resume=True)
+    assert resumed["updates"] == 4 and len(resumed["history"]) == 4
+
+
+def test_resume_without_checkpoint_is_one_line_error(tmp_path: Path) -> None:
+    from robostack.core.errors import RobostackError
+    from robostack.policies.carl.train import train
+
+    with pytest.raises(RobostackError, match="no checkpoint"):
+        train(tiny_config(tmp_path), fake_envs, resume=True)
+
+
+def _state(path: Path) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    return load_file(str(path))
+
+
+@pytest.mark.slow
+def test_torchrun_two_ranks_keep_identical_parameters(tmp_path: Path) -> None:
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [str(torchrun), "--nproc_per_node", "2", "--standalone", __file__, str(tmp_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    ranks = [_state(tmp_path / f"rank{r}.safetensors") for r in range(2)]
+    assert set(ranks[0]) == set(ranks[1])
+    assert all(torch.equal(ranks[0][k], ranks[1][k]) for k in ranks[0])
+    start = small_policy()  # training must have moved the weights
+    moved = any(not torch.equal(v, ranks[0][k]) for k, v in start.state_dict().items() if k in ranks[0])
+    assert moved
+    summary = json.loads((tmp_path / "train_log.json").read_text())
+    assert summary["world_size"] == 2 and summary["backend"] == "gloo" and summary["samples"] == 128
+
+
+def _torchrun_entry(out: Path) -> None:
+    """Each rank trains on the fake env and saves its own parameters for comparison."""
+    from safetensors.torch import save_file
+
+    from robostack.policies.carl import train as carl_train
+
+    world = carl_train.init_world()
+    try:
+        cfg = tiny_config(out, total_samples=128, num_envs=2, minibatch_size=16)
+        captured: dict[str, CarlPolicy] = {}
+        original = carl_train._finish
+
+        def keep(cfg: TrainConfig, world: Any, policy: CarlPolicy, *rest: Any) -> dict[str, Any]:
+            captured["policy"] = policy
+            return original(cfg, world, policy, *rest)
+
+        carl_train._finish = keep  # type: ignore[assignment]
+        carl_train.train(cfg, fake_envs, world=world)
+        state = {k: v.detach().cpu().contiguous() for k, v in captured["policy"].state_dict().items()}
+        save_file(state, str(out / f"rank{world.rank}.safetensors"))
+    finally:
+        carl_train.close_world(world)
+
+
+if __name__ == "__main__":
+    _torchrun_entry(Path(sys.argv[1]))
