@@ -142,3 +142,42 @@ def test_registered_entries() -> None:
     assert "singular-trajectory" in POLICY_BENCHMARKS
     for name in ("train/singular-trajectory", "eval/trajectory", "bench/policy"):
         assert registry.get("command", name) is not None
+
+
+def _tiny_eth_ucy(root: Path, seed: int = 0) -> Path:
+    """A fake split directory: 6 walkers over 40 frames in eth/train and eth/val."""
+    g = torch.Generator().manual_seed(seed)
+    for split in ("train", "val"):
+        rows = []
+        start = 10 * torch.rand(6, 2, generator=g)
+        vel = 0.2 + 0.3 * torch.rand(6, 2, generator=g)
+        for frame in range(40):
+            for ped in range(6):
+                x, y = (start[ped] + frame * vel[ped]).tolist()
+                rows.append(f"{frame * 10}\t{ped}\t{x:.3f}\t{y:.3f}")
+        folder = root / "eth" / split
+        folder.mkdir(parents=True)
+        (folder / f"tiny_{split}.txt").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def test_resumed_training_continues_the_schedule(tmp_path: Path) -> None:
+    from robostack.policies.singular_trajectory.config import TrainConfig
+    from robostack.policies.singular_trajectory.train import train
+
+    data = _tiny_eth_ucy(tmp_path / "data")
+    tiny = TINY.model_dump(exclude={"scene", "num_samples", "static_dist"})
+    first = train(TrainConfig(epochs=2, lr_step=2, batch_size=16), tmp_path / "a", data, tiny)
+    assert [row["epoch"] for row in first["history"]] == [1.0, 2.0]
+    resumed_cfg = TrainConfig(
+        epochs=3, lr_step=2, batch_size=16, init_from=str(tmp_path / "a"), start_epoch=2
+    )
+    resumed = train(resumed_cfg, tmp_path / "b", data)
+    # only epoch 3 runs; the spaces come from the checkpoint, not a new fit
+    assert [row["epoch"] for row in resumed["history"]] == [3.0]
+    assert resumed["space_counts"] == first["space_counts"]
+    loaded = SingularTrajectory.from_pretrained(tmp_path / "a")
+    kept = SingularTrajectory.from_pretrained(tmp_path / "b")
+    assert torch.equal(loaded.basis_moving, kept.basis_moving)
+    card = (tmp_path / "b" / "MODEL_CARD.md").read_text()
+    assert "--init" in card and "Resumed at epoch 3" in card and "3 epochs" in card

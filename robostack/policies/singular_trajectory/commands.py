@@ -51,15 +51,24 @@ class TrainSingularTrajectory(Command):
         parser.add_argument("--batches-per-epoch", type=int, default=0, help="cap per epoch (0 = all)")
         parser.add_argument("--threads", type=_positive, default=1, help="torch CPU threads")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--init", type=Path, default=None, help="continue from this checkpoint (one --scene only)"
+        )
+        parser.add_argument("--start-epoch", type=int, default=0, help="with --init: epochs already done")
 
     def run(self, args: argparse.Namespace) -> int:
         import torch
 
+        from robostack.core.errors import ConfigError
         from robostack.core.logging import progress
         from robostack.policies.singular_trajectory.config import TrainConfig
         from robostack.policies.singular_trajectory.train import train
 
         torch.set_num_threads(args.threads)
+        if args.init is not None and args.scene == "all":
+            raise ConfigError("--init continues one model: give one --scene")
+        if not 0 <= args.start_epoch < args.epochs:
+            raise ConfigError(f"--start-epoch must be in [0, {args.epochs}), got {args.start_epoch}")
         root = args.out or default_checkpoint_root()
         results = []
         for scene in _scenes(args.scene):
@@ -70,10 +79,12 @@ class TrainSingularTrajectory(Command):
                 lr_step=args.lr_step or max(1, args.epochs // 4),
                 max_batches_per_epoch=args.batches_per_epoch,
                 seed=args.seed,
+                init_from=str(args.init) if args.init else "",
+                start_epoch=args.start_epoch if args.init else 0,
             )
             out = root / scene / "deterministic" if args.deterministic else root / scene
             with progress() as bar:
-                task = bar.add_task(f"{scene} epochs", total=cfg.epochs, status="")
+                task = bar.add_task(f"{scene} epochs", total=cfg.epochs, status="", completed=cfg.start_epoch)
 
                 def on_epoch(
                     epoch: int, total: int, row: dict[str, float], task: Any = task, scene: str = scene

@@ -68,3 +68,7 @@ class TrainConfig(StrictModel):
     val_every: int = 1
     max_batches_per_epoch: int = 0
     """0 = every batch; otherwise a cap (a scale-down stated in the model card)."""
+    init_from: str = ""
+    """Continue from this checkpoint's weights, spaces and anchors (optimiser state is not saved)."""
+    start_epoch: int = 0
+    """With ``init_from``: epochs already done, so the schedule resumes at ``start_epoch + 1``."""

@@ -108,6 +108,11 @@ class SingularTrajectory(nn.Module):
 
     # ---- prediction --------------------------------------------------------------------------
 
+    def space_counts(self, obs: Tensor) -> dict[str, int]:
+        """How many flip-augmented training tracks each space holds (as `fit_spaces` reports)."""
+        moving = speed_per_frame(torch.cat((obs, flip_y(obs)))) > self.config.static_dist
+        return {"moving": int(moving.sum()), "static": int((~moving).sum())}
+
     def _coefficients(self, batch: TrajectoryBatch) -> tuple[Tensor, Frame, Tensor, Tensor]:
         """Per agent: moving mask, frame, observed coefficients, anchors (N, S, k)."""
         moving = speed_per_frame(batch.obs) > self.config.static_dist

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,20 +113,28 @@ def train(
     on_batch: Callable[[], None] | None = None,
 ) -> dict[str, object]:
     """Train one leave-one-out model, keeping the epoch with the best validation FDE in ``out_dir``."""
-    rng = seed_everything(cfg.seed)
+    # a resumed run draws fresh batch orders rather than replaying those of its first epochs
+    rng = seed_everything(cfg.seed + cfg.start_epoch)
     train_set = load_split(cfg.scene, "train", data_dir)
     val_set = load_split(cfg.scene, "val", data_dir)
-    model = SingularTrajectory(model_config_for(cfg.scene, cfg.deterministic, **(model_overrides or {})))
-    counts = model.fit_spaces(
-        torch.from_numpy(train_set.obs), torch.from_numpy(train_set.pred), seed=cfg.seed
-    )
+    obs, pred = torch.from_numpy(train_set.obs), torch.from_numpy(train_set.pred)
+    if cfg.init_from:
+        model = SingularTrajectory.from_pretrained(cfg.init_from)
+        counts = model.space_counts(obs)
+    else:
+        model = SingularTrajectory(model_config_for(cfg.scene, cfg.deterministic, **(model_overrides or {})))
+        counts = model.fit_spaces(obs, pred, seed=cfg.seed)
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.StepLR(optimiser, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
+    with warnings.catch_warnings():  # stepping the schedule before any optimiser step, on purpose
+        warnings.simplefilter("ignore", UserWarning)
+        for _ in range(cfg.start_epoch):
+            sched.step()
     best = float("inf")
     history: list[dict[str, float]] = []
     summary: dict[str, object] = {}
     start = time.perf_counter()
-    for epoch in range(1, cfg.epochs + 1):
+    for epoch in range(cfg.start_epoch + 1, cfg.epochs + 1):
         model.train()
         losses = []
         for i, batch in enumerate(
@@ -176,7 +185,7 @@ def _write_summary(
         "deterministic": cfg.deterministic,
         "best_val_fde": best,
         "wall_s": time.perf_counter() - start,
-        "epochs_completed": len(history),
+        "epochs_completed": cfg.start_epoch + len(history),
         "train_agents": train_agents,
         "space_counts": counts,
         "train_config": cfg.model_dump(mode="json"),
@@ -194,6 +203,8 @@ def model_card(summary: dict[str, Any]) -> str:
     cfg = summary["train_config"]
     mode = "deterministic (1 anchor, 1 sample)" if summary["deterministic"] else "stochastic (20 samples)"
     flag = " --deterministic" if summary["deterministic"] else ""
+    if cfg.get("init_from"):
+        flag += f" --init {cfg['init_from']} --start-epoch {cfg['start_epoch']}"
     best = min(summary["history"], key=lambda row: row.get("val_fde", float("inf")))
     counts = " and ".join(f"{n} {space}" for space, n in summary["space_counts"].items())
     return f"""# SingularTrajectory, held-out scene `{summary["scene"]}`, {mode}
@@ -208,8 +219,8 @@ Leave-one-out checkpoint: trained on the train split of the other four ETH-UCY s
 - Training: {_epochs_text(summary)}, batch {cfg["batch_size"]}, AdamW lr {cfg["lr"]}
   (StepLR every {cfg["lr_step"]} epochs, ×{cfg["lr_gamma"]}), seed {cfg["seed"]};
   {summary["wall_s"] / 60:.1f} min wall on a shared 2-core CPU, one torch thread.
-- Kept: epoch {int(best["epoch"])}, the best by validation FDE: val ADE {best["val_ade"]:.4f} m,
-  val FDE {best["val_fde"]:.4f} m (from `train_log.json`, as printed during training).
+{_resume_text(cfg)}- Kept: epoch {int(best["epoch"])}, the best by validation FDE:
+  val ADE {best["val_ade"]:.4f} m, val FDE {best["val_fde"]:.4f} m (from `train_log.json`, as printed).
 """
 
 
@@ -219,3 +230,13 @@ def _epochs_text(summary: dict[str, Any]) -> str:
     if done >= planned:
         return f"{planned} epochs"
     return f"{done} of {planned} planned epochs (stopped early; the schedule is the planned one)"
+
+
+def _resume_text(cfg: dict[str, Any]) -> str:
+    if not cfg.get("init_from"):
+        return ""
+    return (
+        f"- Resumed at epoch {cfg['start_epoch'] + 1} of the schedule from the weights, spaces and anchors\n"
+        f"  of the earlier {cfg['start_epoch']}-epoch checkpoint (its card is in git history); the\n"
+        "  optimiser state was not saved, so AdamW restarted its moments.\n"
+    )
