@@ -1,0 +1,54 @@
+"""``robostack bench m2t2``: milliseconds per scene for ``grasps`` (16,384-point input cloud,
+resampled inside the policy to the model's points) and for ``placements``, on 1 and 2 threads."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def _time_ms(fn: Any, repeats: int, warmup: int) -> tuple[float, float]:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return float(np.median(times)), float(np.percentile(times, 90))
+
+
+def benchmark(repeats: int = 10, warmup: int = 2, checkpoint: Path | None = None) -> dict[str, Any]:
+    from robostack.policies.m2t2.data import synthetic_scene
+    from robostack.policies.m2t2.policy import WEIGHTS_FILE, M2T2Policy
+
+    checkpoint = checkpoint or Path(__file__).resolve().parents[3] / "policies" / "m2t2"
+    trained = (checkpoint / WEIGHTS_FILE).exists()
+    policy = M2T2Policy.from_pretrained(checkpoint) if trained else M2T2Policy().eval()
+    scene = synthetic_scene(np.random.default_rng(0), 16384, 4)
+    figures: dict[str, Any] = {
+        "policy": "m2t2",
+        "checkpoint": str(checkpoint) if trained else "untrained (default architecture)",
+        "input_points": len(scene.points),
+        "model_points": policy.config.num_points,
+        "parameters": sum(p.numel() for p in policy.parameters()),
+    }
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        g, g90 = _time_ms(lambda: policy.grasps(scene.points, scene.rgb, scene.segment, 0), repeats, warmup)
+        p, p90 = _time_ms(
+            lambda: policy.placements(
+                scene.points, scene.rgb, scene.segment, scene.held_points, scene.ee_pose
+            ),
+            repeats,
+            warmup,
+        )
+        figures |= {f"grasps_ms_{threads}t": round(g, 1), f"grasps_p90_ms_{threads}t": round(g90, 1)}
+        figures |= {f"placements_ms_{threads}t": round(p, 1), f"placements_p90_ms_{threads}t": round(p90, 1)}
+    torch.set_num_threads(1)
+    figures["target_ms"] = 300.0
+    return figures

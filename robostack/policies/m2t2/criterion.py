@@ -1,0 +1,161 @@
+"""M2T2's losses: objectness BCE, grasp-mask top-k BCE + Dice (after Hungarian matching, for every
+decoder stage), placement-mask top-k BCE + Dice inside the placement region, the ADD-S pose loss on
+the five Panda control points (symmetric under finger swap) and the weighted width cross-entropy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch.nn import functional as F
+
+from robostack.policies.m2t2.config import WIDTH_BIN_WEIGHTS, M2T2Config
+from robostack.policies.m2t2.decoder import Prediction
+from robostack.policies.m2t2.grasp import build_grasp_poses, control_points
+from robostack.policies.m2t2.matcher import hungarian, matching_cost
+
+
+@dataclass
+class SceneTarget:
+    """Labels of one scene, already resampled to the model's points.
+
+    ``contact_masks`` ``K×N`` (objects with at least one labelled contact); successful GT grasps of
+    all objects, each listed from both fingers: ``grasp_contact/baseline/approach`` ``G×3``,
+    ``grasp_width`` ``G``, ``grasp_object`` ``G``; the pose-loss points ``contact_index`` ``P``
+    with their object ``contact_object`` ``P`` and width bin ``contact_width_bin`` ``P``;
+    placement labels ``place_mask`` ``8×N`` and ``place_region`` ``N`` when ``has_place``."""
+
+    contact_masks: torch.Tensor
+    grasp_contact: torch.Tensor
+    grasp_baseline: torch.Tensor
+    grasp_approach: torch.Tensor
+    grasp_width: torch.Tensor
+    grasp_object: torch.Tensor
+    contact_index: torch.Tensor
+    contact_object: torch.Tensor
+    contact_width_bin: torch.Tensor
+    place_mask: torch.Tensor
+    place_region: torch.Tensor
+    has_place: bool
+
+
+def topk_bce(logits: torch.Tensor, targets: torch.Tensor, k: int) -> torch.Tensor:
+    """Mean BCE over the ``k`` hardest points of each mask (``…×N``) → ``…``."""
+    loss = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    return loss.topk(min(k, loss.shape[-1]), dim=-1).values.mean(-1)
+
+
+def dice(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    prob = logits.sigmoid()
+    return 1 - (2 * (prob * targets).sum(-1) + 1) / (prob.sum(-1) + targets.sum(-1) + 1)
+
+
+def adds_pred_to_gt(
+    pred_poses: torch.Tensor, gt_poses: torch.Tensor, weight: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Mean over predictions of the distance to the closest GT grasp (mean control-point distance,
+    the better of the two finger orders), optionally weighted → scalar. Poses ``P×4×4``, ``G×4×4``."""
+    pred = control_points(pred_poses)  # P×5×3
+    dists = []
+    for swapped in (False, True):
+        gt = control_points(gt_poses, swapped)  # G×5×3
+        dists.append((pred.unsqueeze(1) - gt.unsqueeze(0)).norm(dim=-1).mean(-1))  # P×G
+    closest = torch.minimum(*dists).amin(-1)
+    if weight is None:
+        return closest.mean()
+    return (closest * weight).sum() / weight.sum().clamp(min=1e-6)
+
+
+class Criterion:
+    def __init__(self, cfg: M2T2Config) -> None:
+        self.cfg = cfg
+        self.width_weights = torch.tensor(WIDTH_BIN_WEIGHTS[: cfg.num_width_bins])
+
+    def mask_losses(
+        self, preds: list[Prediction], targets: list[SceneTarget]
+    ) -> tuple[dict[str, torch.Tensor], list[tuple]]:
+        """Objectness, grasp- and place-mask losses summed over decoder stages; the last stage's
+        matches (per scene: query indices, object indices)."""
+        cfg = self.cfg
+        zero = preds[0].objectness.sum() * 0
+        out = {
+            "objectness": zero,
+            "grasp_bce": zero,
+            "grasp_dice": zero,
+            "place_bce": zero,
+            "place_dice": zero,
+        }
+        matches: list[tuple] = []
+        pos_weight = torch.tensor(cfg.object_pos_weight)
+        for pred in preds:
+            matches = []
+            obj_target = torch.zeros_like(pred.objectness)
+            bce, dsc, count = zero, zero, 0
+            for b, tgt in enumerate(targets):
+                k = tgt.contact_masks.shape[0]
+                if k == 0:
+                    matches.append((torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)))
+                    continue
+                with torch.no_grad():
+                    cost = matching_cost(pred.objectness[b], pred.grasp_masks[b], tgt.contact_masks)
+                rows, cols = (torch.as_tensor(x) for x in hungarian(cost))
+                matches.append((rows, cols))
+                obj_target[b, rows] = 1.0
+                logits, gt = pred.grasp_masks[b, rows], tgt.contact_masks[cols]
+                bce = bce + topk_bce(logits, gt, cfg.grasp_topk).sum()
+                dsc = dsc + dice(logits, gt).sum()
+                count += len(rows)
+            obj = F.binary_cross_entropy_with_logits(pred.objectness, obj_target, pos_weight=pos_weight)
+            out["objectness"] = out["objectness"] + cfg.object_weight * 0.1 * obj
+            if count:
+                out["grasp_bce"] = out["grasp_bce"] + cfg.mask_bce_weight * bce / count
+                out["grasp_dice"] = out["grasp_dice"] + cfg.mask_dice_weight * dsc / count
+            pb, pd = self.place_losses(pred, targets)
+            out["place_bce"] = out["place_bce"] + cfg.mask_bce_weight * pb
+            out["place_dice"] = out["place_dice"] + cfg.mask_dice_weight * pd
+        return out, matches
+
+    def place_losses(self, pred: Prediction, targets: list[SceneTarget]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each place query is its yaw bin's mask (no matching), evaluated inside the region only."""
+        zero = pred.place_masks.sum() * 0
+        bce, dsc, count = zero, zero, 0
+        for b, tgt in enumerate(targets):
+            if not tgt.has_place or not bool(tgt.place_region.any()):
+                continue
+            region = tgt.place_region.bool()
+            logits, gt = pred.place_masks[b][:, region], tgt.place_mask[:, region]
+            bce = bce + topk_bce(logits, gt, self.cfg.place_topk).mean()
+            dsc = dsc + dice(logits, gt).mean()
+            count += 1
+        return (bce / count, dsc / count) if count else (zero, zero)
+
+    def action_losses(
+        self, xyz: torch.Tensor, actions: tuple[torch.Tensor, ...], targets: list[SceneTarget]
+    ) -> dict[str, torch.Tensor]:
+        """ADD-S (pred→GT, weight 100) and width CE at the labelled contact points of each scene.
+        ``xyz`` ``B×N×3`` (same frame as the GT grasps); ``actions`` per point ``B×N×…``."""
+        baseline, approach, width_logits = actions
+        bin_centres = torch.linspace(0, self.cfg.max_width, self.cfg.num_width_bins + 1)
+        bin_centres = (bin_centres[:-1] + bin_centres[1:]) / 2
+        adds, width, count = xyz.sum() * 0, xyz.sum() * 0, 0
+        for b, tgt in enumerate(targets):
+            if tgt.contact_index.numel() == 0:
+                continue
+            idx = tgt.contact_index
+            logits = width_logits[b, idx]
+            w_pred = bin_centres[logits.argmax(-1)]
+            poses = build_grasp_poses(xyz[b, idx], baseline[b, idx], approach[b, idx], w_pred)
+            gt_poses = build_grasp_poses(
+                tgt.grasp_contact, tgt.grasp_baseline, tgt.grasp_approach, tgt.grasp_width
+            )
+            scene_adds = xyz.new_zeros(())
+            for k in tgt.contact_object.unique():
+                sel, gsel = tgt.contact_object == k, tgt.grasp_object == k
+                if bool(gsel.any()):
+                    scene_adds = scene_adds + adds_pred_to_gt(poses[sel], gt_poses[gsel]) * sel.float().mean()
+            adds = adds + scene_adds
+            width = width + F.cross_entropy(logits, tgt.contact_width_bin, weight=self.width_weights)
+            count += 1
+        if count:
+            adds, width = adds / count, width / count
+        return {"adds": self.cfg.adds_weight * adds, "width": self.cfg.width_weight * width}

@@ -1,0 +1,199 @@
+"""`M2T2Policy`: the network plus pre/post-processing, the training loss, save/load, and the two
+queries the evaluation harness and skills use: ``grasps`` and ``placements``.
+
+Inputs are world-frame clouds of any size (table at z = 0); they are resampled to the model's
+``num_points`` with a seeded permutation (so the same call gives the same answer), as M2T2 does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+from numpy.typing import NDArray
+from torch import nn
+
+from robostack.core.errors import RobostackError
+from robostack.core.registry import register
+from robostack.policies.m2t2.config import M2T2Config
+from robostack.policies.m2t2.criterion import Criterion
+from robostack.policies.m2t2.data import resample_index
+from robostack.policies.m2t2.grasp import bottom_centre, build_grasp_poses, placement_pose
+from robostack.policies.m2t2.model import M2T2Net, M2T2Output
+
+CONFIG_FILE = "config.yaml"
+WEIGHTS_FILE = "model.safetensors"
+
+GraspCandidate = tuple[NDArray[np.float64], float, float]
+PlaceCandidate = tuple[NDArray[np.float64], float]
+
+
+def _check_cloud(name: str, array: Any, columns: int | None = 3) -> NDArray:
+    a = np.asarray(array)
+    shape_ok = a.ndim == 2 and a.shape[1] == columns if columns else a.ndim == 1
+    if not shape_ok or len(a) == 0:
+        raise RobostackError(f"M2T2: {name} must be a non-empty array of shape (N, {columns}), got {a.shape}")
+    if not np.isfinite(a).all():
+        raise RobostackError(f"M2T2: {name} has NaN or infinite values")
+    return a
+
+
+@register("policy", "m2t2")
+class M2T2Policy(nn.Module):
+    """M2T2 with its pre-processing. ``forward(batch) -> (loss, info)`` for training."""
+
+    def __init__(self, config: M2T2Config | None = None) -> None:
+        super().__init__()
+        self.config = config or M2T2Config()
+        self.net = M2T2Net(self.config)
+        self.criterion = Criterion(self.config)
+        self.seed = 0
+
+    # -- training ---------------------------------------------------------------------------------
+    def forward(self, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
+        """Batch from `data.collate`: ``points`` B×N×3, ``held`` B×M×3, ``targets`` (labels)."""
+        out = self.net(batch["points"], batch["held"])
+        losses, _ = self.criterion.mask_losses(out.preds, batch["targets"])
+        actions = self.net.actions(out.point_feats)
+        losses.update(self.criterion.action_losses(batch["points"], actions, batch["targets"]))
+        loss = sum(losses.values(), torch.zeros(()))
+        info = {"loss": float(loss.detach())} | {k: float(v.detach()) for k, v in losses.items()}
+        return loss, info
+
+    # -- inference --------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Stateless between scenes; restarts the resampling seed so episodes are repeatable."""
+        self.seed = 0
+
+    def _resample(self, n: int) -> NDArray[np.int64]:
+        return resample_index(n, self.config.num_points, np.random.default_rng(self.seed))
+
+    @torch.no_grad()
+    def infer(self, points: NDArray, held: NDArray | None = None) -> tuple[M2T2Output, NDArray[np.int64]]:
+        """Run the network on one scene; returns the output and the resampled point indices."""
+        points = _check_cloud("points", points)
+        idx = self._resample(len(points))
+        xyz = torch.from_numpy(points[idx].astype(np.float32))[None]
+        if held is None or len(held) == 0:
+            obj = torch.zeros(1, self.config.num_object_points, 3)
+        else:
+            held = _check_cloud("held_points", held)
+            sel = resample_index(len(held), self.config.num_object_points, np.random.default_rng(self.seed))
+            obj = torch.from_numpy(held[sel].astype(np.float32))[None]
+        was_training = self.training
+        self.eval()
+        out = self.net(xyz, obj)
+        self.train(was_training)
+        return out, idx
+
+    @torch.no_grad()
+    def grasps(
+        self,
+        points: NDArray,
+        rgb: NDArray | None,
+        segment: NDArray,
+        target_index: int,
+        max_grasps: int = 20,
+    ) -> list[GraspCandidate]:
+        """Grasps of object ``target_index`` (by ``segment``), best first: (pose 4×4, width, score).
+
+        The grasp query whose mask covers the target's points best (score-weighted by objectness)
+        is selected, as M2T2 does with segmentation; its contacts above ``mask_thresh`` on the
+        target's points become grasps, or its top points there when none pass the threshold."""
+        points = _check_cloud("points", points).astype(np.float32)
+        segment = _check_cloud("segment", segment, None)
+        if len(segment) != len(points):
+            raise RobostackError(f"M2T2: segment has {len(segment)} entries for {len(points)} points")
+        out, idx = self.infer(points)
+        on_target = torch.from_numpy(segment[idx] == target_index)
+        if not bool(on_target.any()):
+            return []
+        pred = out.preds[-1]
+        prob = pred.grasp_masks[0].sigmoid()  # Q×N
+        objectness = pred.objectness[0].sigmoid()
+        coverage = (prob * on_target).sum(-1) / (prob.sum(-1) + on_target.sum() - (prob * on_target).sum(-1))
+        query = int((coverage * objectness).argmax())
+        score = prob[query] * on_target
+        chosen = torch.nonzero(score > self.config.mask_thresh).squeeze(-1)
+        if len(chosen) == 0:
+            chosen = torch.topk(score, min(max_grasps, int(on_target.sum()))).indices
+        chosen = chosen[torch.argsort(score[chosen], descending=True)][:max_grasps]
+        baseline, approach, width_logits = self.net.actions(out.point_feats[:, :, chosen])
+        width = self.net.action_head.widths(width_logits[0])
+        xyz = torch.from_numpy(points[idx][chosen.numpy()])
+        poses = build_grasp_poses(xyz.double(), baseline[0].double(), approach[0].double(), width.double())
+        return [
+            (poses[i].numpy(), float(width[i]), float(score[chosen[i]] * objectness[query]))
+            for i in range(len(chosen))
+        ]
+
+    @torch.no_grad()
+    def placements(
+        self,
+        points: NDArray,
+        rgb: NDArray | None,
+        segment: NDArray,
+        held_points: NDArray,
+        ee_pose: NDArray,
+        receptacle_index: int | None = None,
+        per_bin: int = 8,
+    ) -> list[PlaceCandidate]:
+        """End-effector placement poses, best first: (pose 4×4, score), from the 8 yaw-bin place
+        queries. With ``receptacle_index`` only points of that segment are candidates."""
+        points = _check_cloud("points", points).astype(np.float32)
+        held = _check_cloud("held_points", held_points).astype(np.float64)
+        ee = np.asarray(ee_pose, dtype=np.float64)
+        if ee.shape != (4, 4) or not np.isfinite(ee).all():
+            raise RobostackError(f"M2T2: ee_pose must be a finite 4x4 matrix, got shape {ee.shape}")
+        out, idx = self.infer(points, held)
+        prob = out.preds[-1].place_masks[0].sigmoid()  # 8×N
+        if receptacle_index is not None:
+            seg = _check_cloud("segment", segment, None)[idx]
+            prob = prob * torch.from_numpy(seg == receptacle_index)
+        bottom = bottom_centre(held @ ee[:3, :3].T + ee[:3, 3], self.config.grid_resolution)
+        found: list[PlaceCandidate] = []
+        xyz = points[idx]
+        for k in range(prob.shape[0]):
+            top = torch.topk(prob[k], min(per_bin, prob.shape[1]))
+            for s, i in zip(top.values.tolist(), top.indices.tolist(), strict=True):
+                if s <= 0:
+                    continue
+                pose = placement_pose(xyz[i], k, ee, bottom, self.config.placement_height, prob.shape[0])
+                found.append((pose, float(s)))
+        return sorted(found, key=lambda c: -c[1])
+
+    # -- persistence ------------------------------------------------------------------------------
+    def save_pretrained(self, directory: str | Path) -> None:
+        """``config.yaml`` + ``model.safetensors`` (no pickle)."""
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().contiguous().clone() for k, v in self.state_dict().items()}
+        save_file(state, str(directory / WEIGHTS_FILE))
+        (directory / CONFIG_FILE).write_text(
+            yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False)
+        )
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path) -> M2T2Policy:
+        """Load a saved policy; a missing or corrupt checkpoint is a one-line error."""
+        from safetensors.torch import load_file
+
+        from robostack.core.config import load_config
+
+        directory = Path(directory)
+        config = load_config(M2T2Config, directory / CONFIG_FILE)
+        policy = cls(config)
+        try:
+            policy.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
+        except FileNotFoundError:
+            raise RobostackError(
+                f"{directory}: no {WEIGHTS_FILE}; train with `robostack train m2t2`"
+            ) from None
+        except Exception as err:  # safetensors raises several kinds on a damaged file
+            raise RobostackError(f"{directory / WEIGHTS_FILE}: unreadable checkpoint ({err})") from None
+        return policy.eval()

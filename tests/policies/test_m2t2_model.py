@@ -1,0 +1,120 @@
+"""M2T2 on synthetic scenes: shapes, a few training steps with the loss falling, the policy queries,
+save → load at zero tolerance, and one-line errors on bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from robostack.core.errors import RobostackError
+from robostack.policies.m2t2.config import M2T2Config
+from robostack.policies.m2t2.data import collate, prepare_scene, synthetic_scene
+from robostack.policies.m2t2.policy import M2T2Policy
+
+torch.set_num_threads(1)
+
+TINY = M2T2Config(
+    num_points=256,
+    num_object_points=64,
+    sa_widths=(4, 8, 8, 8),
+    fp_dims=(16, 16, 16, 16),
+    object_points=(32, 16, 8),
+    object_dim=16,
+    embed_dim=16,
+    feedforward_dim=32,
+    num_heads=2,
+    num_layers=3,
+    num_grasp_queries=4,
+    action_hidden=16,
+    grasp_topk=32,
+    place_topk=32,
+    max_contacts_per_scene=32,
+)
+
+
+@pytest.fixture(scope="module")
+def scenes() -> list:
+    rng = np.random.default_rng(0)
+    return [synthetic_scene(rng, 512, objects, held=objects != 1) for objects in (2, 3, 1)]
+
+
+def test_forward_shapes_and_targets(scenes: list) -> None:
+    rng = np.random.default_rng(1)
+    batch = collate([prepare_scene(s, TINY, rng) for s in scenes], TINY)
+    policy = M2T2Policy(TINY)
+    out = policy.net(batch["points"], batch["held"])
+    assert len(out.preds) == TINY.num_layers + 1
+    assert out.preds[-1].grasp_masks.shape == (3, 4, 256)
+    assert out.preds[-1].place_masks.shape == (3, 8, 256)
+    assert out.preds[-1].objectness.shape == (3, 4)
+    targets = batch["targets"]
+    assert targets[0].contact_masks.shape[0] == 2 and targets[0].has_place
+    assert not targets[2].has_place and targets[2].contact_index.numel() > 0
+
+
+def test_training_steps_lower_the_loss(scenes: list) -> None:
+    torch.manual_seed(0)
+    rng = np.random.default_rng(2)
+    batch = collate([prepare_scene(s, TINY, rng) for s in scenes], TINY)
+    policy = M2T2Policy(TINY).train()
+    opt = torch.optim.AdamW(policy.parameters(), lr=1e-2, weight_decay=0.05)
+    losses = []
+    for _ in range(15):
+        loss, info = policy(batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(info["loss"])
+    assert all(math.isfinite(v) for v in losses)
+    assert set(info) >= {"objectness", "grasp_bce", "grasp_dice", "place_bce", "place_dice", "adds", "width"}
+    assert np.mean(losses[-3:]) < 0.8 * losses[0]
+
+
+def test_policy_queries_and_save_load_round_trip(scenes: list, tmp_path) -> None:
+    torch.manual_seed(0)
+    policy = M2T2Policy(TINY).eval()
+    scene = scenes[0]
+    grasps = policy.grasps(scene.points, scene.rgb, scene.segment, 1, max_grasps=5)
+    assert 0 < len(grasps) <= 5
+    pose, width, score = grasps[0]
+    assert pose.shape == (4, 4) and 0 <= width <= 0.08 and np.isclose(np.linalg.det(pose[:3, :3]), 1)
+    assert [g[2] for g in grasps] == sorted((g[2] for g in grasps), reverse=True)
+    places = policy.placements(scene.points, scene.rgb, scene.segment, scene.held_points, scene.ee_pose, -1)
+    assert places and places[0][0].shape == (4, 4)
+    assert policy.grasps(scene.points, scene.rgb, scene.segment, 7) == []  # no such object
+
+    policy.save_pretrained(tmp_path)
+    loaded = M2T2Policy.from_pretrained(tmp_path)
+    again = loaded.grasps(scene.points, scene.rgb, scene.segment, 1, max_grasps=5)
+    assert all((a[0] == b[0]).all() and a[1:] == b[1:] for a, b in zip(grasps, again, strict=True))
+    places_again = loaded.placements(
+        scene.points, scene.rgb, scene.segment, scene.held_points, scene.ee_pose, -1
+    )
+    assert all((a[0] == b[0]).all() and a[1] == b[1] for a, b in zip(places, places_again, strict=True))
+    out_a = policy.infer(scene.points, scene.held_points)[0].preds[-1]
+    out_b = loaded.infer(scene.points, scene.held_points)[0].preds[-1]
+    assert torch.equal(out_a.grasp_masks, out_b.grasp_masks) and torch.equal(
+        out_a.place_masks, out_b.place_masks
+    )
+
+
+def test_bad_input_is_one_clear_error(scenes: list, tmp_path) -> None:
+    policy = M2T2Policy(TINY)
+    scene = scenes[0]
+    bad = scene.points.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(RobostackError, match="NaN"):
+        policy.grasps(bad, None, scene.segment, 0)
+    with pytest.raises(RobostackError, match="shape"):
+        policy.grasps(scene.points[:, :2], None, scene.segment, 0)
+    with pytest.raises(RobostackError, match="segment"):
+        policy.grasps(scene.points, None, scene.segment[:-1], 0)
+    with pytest.raises(RobostackError, match="no such file|no model.safetensors"):
+        M2T2Policy.from_pretrained(tmp_path / "missing")
+    policy.save_pretrained(tmp_path)
+    (tmp_path / "model.safetensors").write_bytes(b"not a checkpoint")
+    with pytest.raises(RobostackError, match="unreadable"):
+        M2T2Policy.from_pretrained(tmp_path)
