@@ -27,7 +27,7 @@ from robostack.policies.carl.ppo import PPOCoefs, compute_gae, ppo_update
 
 torch.set_num_threads(1)
 SIZE, CHANNELS, MEAS = 32, 3, 4
-SMALL = {"convs": ((4, 5, 2), (8, 3, 2), (8, 3, 2)), "features_dim": 32, "hidden_dim": 32}
+SMALL = {"bev_pool": 1, "convs": ((4, 5, 2), (8, 3, 2), (8, 3, 2)), "features_dim": 32, "hidden_dim": 32}
 
 
 class FakeDriving(gymnasium.Env):
@@ -75,7 +75,7 @@ def small_policy() -> CarlPolicy:
 
 def tiny_config(out: Path, **kw: Any) -> TrainConfig:
     fields: dict[str, Any] = {"out": str(out), "num_envs": 2, "rollout_steps": 16, "minibatch_size": 16}
-    fields.update(total_samples=96, progress=False)
+    fields.update(total_samples=96, progress=False, bev_pool=1)
     return TrainConfig(**{**fields, **kw})
 
 

@@ -304,7 +304,8 @@ def train(
     out = Path(cfg.out)
     envs = (env_factory or driving_envs)(cfg, world.rank)
     try:
-        policy = CarlPolicy.for_spaces(envs.single_observation_space).to(world.device)
+        policy = CarlPolicy.for_spaces(envs.single_observation_space, bev_pool=cfg.bev_pool)
+        policy = policy.to(world.device)
         optimiser = torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps)
         state: dict[str, Any] = {"update": 0, "samples": 0, "wall_s": 0.0, "history": []}
         if resume:
@@ -408,7 +409,7 @@ def _log_row(
 
 
 def _status(row: dict[str, float]) -> str:
-    return f"return {row['episode_return']:.2f}  RC {row['route_completion']:.1f}  {row['sps']:.0f} sps"
+    return f"return {row['episode_return']:.2f}  RC {row['route_completion']:.3f}  {row['sps']:.0f} sps"
 
 
 def _should_stop(cfg: TrainConfig, state: dict[str, Any], world: World) -> bool:
