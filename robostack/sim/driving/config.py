@@ -34,12 +34,12 @@ class DrivingConfig(StrictModel):
     ego_row_fraction: float = Field(
         default=0.75, gt=0.3, lt=1.0, description="ego's row in the raster from the top (0.75: sees 3x ahead)"
     )
-    max_steps: int = Field(default=1000, ge=10, description="truncate after this many steps")
+    max_steps: int = Field(default=1200, ge=10, description="truncate after this many steps")
     traffic_density: float = Field(
         default=0.02, ge=0.0, le=0.15, description="background vehicles per metre of lane"
     )
     route_length: tuple[float, float] = Field(
-        default=(250.0, 600.0), description="the ego's route length range, metres"
+        default=(200.0, 500.0), description="the ego's route length range, metres"
     )
     reward: Literal["simple", "summed"] = Field(
         default="simple", description="simple = CaRL's; summed = shaped additive terms (ablation)"

@@ -1,0 +1,103 @@
+"""Driving baselines for `robostack eval driving`: SUMO's own driver, and a lane-following heuristic.
+
+Both read the environment's privileged state (`attach(env)`), which the learned policy never sees:
+
+- `SumoDriverPolicy`: SUMO's Krauss driver model drives the ego along its route (``ego_control=
+  "sumo"``): it keeps its lane, follows leaders and obeys traffic lights. The upper reference.
+- `LaneFollowingPolicy`: pure pursuit on the route's reference line, a cruise speed under the limit,
+  a gap controller behind the car ahead, and a stop before red and yellow lights.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class SumoDriverPolicy:
+    """SUMO drives the ego; the actions it returns are ignored by the env."""
+
+    env_overrides = {"ego_control": "sumo"}
+
+    def reset(self) -> None:
+        pass
+
+    def act(self, obs: dict[str, NDArray[Any]]) -> NDArray[np.float32]:
+        return np.zeros(2, np.float32)
+
+
+class LaneFollowingPolicy:
+    """Scripted driver on privileged state (see the module docstring)."""
+
+    def __init__(
+        self,
+        cruise_fraction: float = 0.9,
+        time_gap: float = 1.5,
+        min_gap: float = 4.0,
+        stop_margin: float = 2.0,
+        comfortable_brake: float = 3.0,
+    ) -> None:
+        self.cruise_fraction = cruise_fraction
+        self.time_gap = time_gap
+        self.min_gap = min_gap
+        self.stop_margin = stop_margin
+        self.comfortable_brake = comfortable_brake
+        self.env: Any = None
+
+    def attach(self, env: Any) -> None:
+        self.env = env.unwrapped
+
+    def reset(self) -> None:
+        pass
+
+    def act(self, obs: dict[str, NDArray[Any]]) -> NDArray[np.float32]:
+        env = self.env
+        if env is None or env.route is None:
+            raise RuntimeError("LaneFollowingPolicy needs attach(env) before act()")
+        ego, cfg = env.ego, env.config
+        steer = self._pure_pursuit(env)
+        target = self.cruise_fraction * env._speed_limit  # noqa: SLF001 - privileged baseline
+        target = min(target, self._curve_speed(env))
+        leader = env.leader()
+        if leader is not None:
+            gap, speed = leader
+            safe = self.min_gap + self.time_gap * ego.speed
+            target = min(target, max(0.0, speed + 0.5 * (gap - safe)))
+        light = env.next_light()
+        if light is not None and light[1] in "rRyYu":
+            distance = light[0] - self.stop_margin
+            can_stop = ego.speed**2 / (2 * cfg.max_brake) < light[0]
+            if light[1] in "rR" or can_stop:  # on yellow, go through when too close to stop
+                target = min(target, math.sqrt(max(0.0, 2 * self.comfortable_brake * max(distance, 0.0))))
+        accel = float(np.clip(1.5 * (target - ego.speed), -cfg.max_brake, cfg.max_accel))
+        a0 = accel / (cfg.max_accel if accel >= 0 else cfg.max_brake)
+        return np.array([a0, steer], np.float32)
+
+    @staticmethod
+    def _pure_pursuit(env: Any) -> float:
+        ego, route, cfg = env.ego, env.route, env.config
+        from robostack.sim.driving.dynamics import WHEELBASE
+
+        lookahead = max(5.0, 0.8 * ego.speed)
+        point, _ = route.point_at(env._s + lookahead)  # noqa: SLF001
+        d = point - ego.position
+        alpha = math.atan2(d[1], d[0]) - ego.yaw
+        alpha = (alpha + math.pi) % (2 * math.pi) - math.pi
+        distance = max(float(np.hypot(*d)), 1e-3)
+        delta = math.atan2(2.0 * WHEELBASE * math.sin(alpha), distance)
+        return float(np.clip(delta / cfg.max_steer, -1.0, 1.0))
+
+    @staticmethod
+    def _curve_speed(env: Any) -> float:
+        """Slow for the sharpest heading change within the next 25 m (lateral acceleration <= 2.5 m/s²)."""
+        route, s = env.route, env._s  # noqa: SLF001
+        _, h0 = route.point_at(s)
+        worst = 0.0
+        for ahead in (5.0, 10.0, 15.0, 20.0, 25.0):
+            _, h = route.point_at(s + ahead)
+            turn = abs((h - h0 + math.pi) % (2 * math.pi) - math.pi)
+            worst = max(worst, turn / ahead)  # rad per metre ~ curvature
+        return math.sqrt(2.5 / worst) if worst > 1e-3 else 1e9

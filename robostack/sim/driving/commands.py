@@ -1,0 +1,109 @@
+"""CLI commands of the driving world: ``robostack eval driving`` and ``robostack bench driving``.
+
+Heavy imports (libsumo, torch, highway-env) stay inside ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from robostack.core.command import Command
+from robostack.core.errors import ConfigError, RobostackError
+from robostack.core.registry import register
+
+POLICIES = ("carl", "sumo", "lane-following")
+CARL_DIR = "policies/carl"
+
+
+def load_policy(name: str) -> Any:
+    """A driving policy by its CLI name (``carl`` is loaded lazily from ``policies/carl``)."""
+    if name == "sumo":
+        from robostack.policies.baselines.driving import SumoDriverPolicy
+
+        return SumoDriverPolicy()
+    if name == "lane-following":
+        from robostack.policies.baselines.driving import LaneFollowingPolicy
+
+        return LaneFollowingPolicy()
+    if name == "carl":
+        from robostack.core import registry
+
+        try:
+            return registry.get("policy", "carl").from_pretrained(CARL_DIR)
+        except RobostackError:
+            raise
+        except (ImportError, FileNotFoundError, OSError, AttributeError) as err:
+            raise RobostackError(
+                f"the CaRL policy could not be loaded from {CARL_DIR}/ ({err.__class__.__name__}: {err}); "
+                "train it first (robostack train carl) or use --policy sumo / lane-following"
+            ) from None
+    raise ConfigError(f"unknown driving policy {name!r}; expected one of {', '.join(POLICIES)}")
+
+
+@register("command", "eval/driving")
+class EvalDriving(Command):
+    help = "a driving policy on SUMO evaluation routes: route completion, driving score, infractions/km"
+    example = "robostack eval driving --policy sumo --episodes 50 --seed 1000000 --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--policy", default="carl", choices=POLICIES)
+        parser.add_argument("--episodes", type=int, default=50)
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=1_000_000,
+            help="first evaluation seed (>= 1000000; training uses below)",
+        )
+        parser.add_argument(
+            "--network", default=None, help="grid | spider | rand | a .net.xml (default: the policy's)"
+        )
+        parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.sim.driving.evaluate import episode_config, evaluate
+
+        policy = load_policy(args.policy)
+        config = episode_config(policy, None)
+        if args.network:
+            config = config.model_copy(update={"network": args.network})
+        summary = evaluate(policy, args.episodes, args.seed, config, show_progress=not args.json)
+        summary["policy"] = args.policy
+        if args.json:
+            print(json.dumps(summary))
+        else:
+            for key, value in summary.items():
+                print(f"{key:>20}: {value}")
+        return 0
+
+
+@register("command", "bench/driving")
+class BenchDriving(Command):
+    help = (
+        "env steps/s of the SUMO driving world (one process, vector env) beside highway-env's highway-fast-v0"
+    )
+    example = "robostack bench driving --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--steps", type=int, default=3000, help="env steps per driving measurement")
+        parser.add_argument(
+            "--vector-envs", type=int, default=2, help="processes in the vector env (default 2)"
+        )
+        parser.add_argument(
+            "--highway-steps", type=int, default=200, help="highway-fast-v0 steps (default 200)"
+        )
+        parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    def run(self, args: argparse.Namespace) -> int:
+        if args.steps < 50 or args.highway_steps < 10 or args.vector_envs < 1:
+            raise ConfigError("--steps must be >= 50, --highway-steps >= 10 and --vector-envs >= 1")
+        from robostack.sim.driving.bench import benchmark
+
+        figures = benchmark(args.steps, args.vector_envs, args.highway_steps)
+        if args.json:
+            print(json.dumps(figures))
+        else:
+            for key, value in figures.items():
+                print(f"{key:>34}: {value}")
+        return 0
