@@ -90,3 +90,11 @@ def test_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
         CarlPolicy.from_pretrained(tmp_path)
     with pytest.raises(RobostackError, match="Dict"):
         CarlPolicy.for_spaces(spaces.Box(0, 1, (3,)))
+
+
+def test_env_config_keeps_training_settings(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    p = CarlPolicy.for_spaces(SPACE, env={"raster_size": 64, "seed": 5, "reward": "summed"})
+    p.save_pretrained(tmp_path)
+    cfg = CarlPolicy.from_pretrained(tmp_path).env_config
+    assert cfg.raster_size == 64 and cfg.reward == "summed" and cfg.seed == 0

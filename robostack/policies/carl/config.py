@@ -34,6 +34,8 @@ class ModelConfig(StrictModel):
     hidden_dim: int = 256
     # measurements are rescaled by a running mean/std held in the saved policy
     normalise_measurements: bool = True
+    # DrivingConfig fields the policy was trained with (raster size, ...), so evaluation matches them
+    env: dict[str, Any] = Field(default_factory=dict)
 
 
 class TrainConfig(StrictModel):

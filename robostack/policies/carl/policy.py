@@ -57,6 +57,14 @@ class CarlPolicy(nn.Module):
         fields = {"bev_channels": c, "bev_height": h, "bev_width": w, "measurement_dim": m}
         return cls(ModelConfig(**{**fields, **overrides}))
 
+    @property
+    def env_config(self) -> Any:
+        """The driving world's settings this policy was trained with (read by `robostack eval driving`)."""
+        from robostack.sim.driving.config import DrivingConfig
+
+        fields = {k: v for k, v in self.config.env.items() if k != "seed"}
+        return DrivingConfig(**fields)
+
     # -- pre-processing -------------------------------------------------------------------------
     def preprocess(self, obs: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
         """Env observation(s) → (bev float B×C×H×W in [0, 1], normalised measurements B×M)."""

@@ -304,7 +304,8 @@ def train(
     out = Path(cfg.out)
     envs = (env_factory or driving_envs)(cfg, world.rank)
     try:
-        policy = CarlPolicy.for_spaces(envs.single_observation_space, bev_pool=cfg.bev_pool)
+        env_fields = {**cfg.env, "reward": cfg.reward}
+        policy = CarlPolicy.for_spaces(envs.single_observation_space, bev_pool=cfg.bev_pool, env=env_fields)
         policy = policy.to(world.device)
         optimiser = torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps)
         state: dict[str, Any] = {"update": 0, "samples": 0, "wall_s": 0.0, "history": []}
