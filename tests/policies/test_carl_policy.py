@@ -98,3 +98,10 @@ def test_env_config_keeps_training_settings(tmp_path: Path) -> None:
     p.save_pretrained(tmp_path)
     cfg = CarlPolicy.from_pretrained(tmp_path).env_config
     assert cfg.raster_size == 64 and cfg.reward == "summed" and cfg.seed == 0
+
+
+def test_accel_prior_sets_the_initial_mean() -> None:
+    torch.manual_seed(0)
+    p = CarlPolicy.for_spaces(SPACE, accel_prior=0.3).eval()
+    actions = np.stack([p.act(observation(s)) for s in range(8)])
+    assert np.allclose(actions[:, 0], 0.3, atol=0.05) and np.all(np.abs(actions[:, 1]) < 0.05)

@@ -49,6 +49,7 @@ def run_all(args: argparse.Namespace) -> dict[str, list[dict[str, float]]]:
                     out=str(out),
                     checkpoint_every=1000,
                     progress=False,
+                    accel_prior=args.accel_prior,
                 )
                 train(cfg)
             histories[name] = json.loads(log.read_text())["history"]
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--num-envs", type=int, default=2)
     parser.add_argument("--rollout-steps", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--accel-prior", type=float, default=0.0, help="initial mean of action[0]")
     parser.add_argument("--window", type=int, default=5, help="updates in the plotted trailing mean")
     parser.add_argument("--out", default="runs/carl_ablation")
     parser.add_argument("--plot", default="docs/carl_reward_ablation.png")

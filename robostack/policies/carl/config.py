@@ -32,6 +32,10 @@ class ModelConfig(StrictModel):
     convs: tuple[tuple[int, int, int], ...] = ROACH_CONVS
     features_dim: int = 256
     hidden_dim: int = 256
+    # initial Beta mean of action[0] (accel/brake), keeping α + β as at zero bias; CaRL starts at 0.
+    # A small positive prior lets a short CPU run discover driving at all (braking is 2.5× stronger
+    # than throttle, so a centred policy mostly stands still). Only the initial weights change.
+    accel_prior: float = Field(default=0.0, ge=-0.4, le=0.4)
     # measurements are rescaled by a running mean/std held in the saved policy
     normalise_measurements: bool = True
     # DrivingConfig fields the policy was trained with (raster size, ...), so evaluation matches them
@@ -50,6 +54,7 @@ class TrainConfig(StrictModel):
     reward: Literal["simple", "summed"] = "simple"
     # CPU budget: reading the 96-px raster at half resolution makes an update ~3x cheaper
     bev_pool: int = Field(default=2, ge=1, le=8)
+    accel_prior: float = Field(default=0.0, ge=-0.4, le=0.4)  # see ModelConfig.accel_prior
     num_envs: int = Field(default=2, gt=0)  # per rank
     rollout_steps: int = Field(default=256, gt=0)
     minibatch_size: int = Field(default=256, gt=0)  # total over ranks
@@ -86,6 +91,7 @@ def add_train_arguments(parser: Any) -> None:
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--bev-pool", type=int, default=None, help="average-pool the raster by this factor")
+    parser.add_argument("--accel-prior", type=float, default=None, help="initial mean of action[0]")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="updates between checkpoints")
     parser.add_argument("--max-minutes", type=float, default=None, help="stop (and save) after this long")
     parser.add_argument(
@@ -114,6 +120,7 @@ def config_from_args(args: Any) -> TrainConfig:
         "learning_rate": args.learning_rate,
         "seed": args.seed,
         "bev_pool": args.bev_pool,
+        "accel_prior": args.accel_prior,
         "checkpoint_every": args.checkpoint_every,
         "max_minutes": args.max_minutes,
     }

@@ -77,6 +77,12 @@ class CarlNet(nn.Module):
         # small last layers: the first policy is near Beta(1.7, 1.7) (centred, broad), values near 0
         nn.init.orthogonal_(self.alpha_beta.weight, 0.01)
         nn.init.zeros_(self.alpha_beta.bias)
+        if self.cfg.accel_prior:
+            total = 2.0 * (F.softplus(torch.zeros(())) + 1.0)  # α + β at zero bias
+            mean = (self.cfg.accel_prior + 1.0) / 2.0
+            with torch.no_grad():  # outputs are [α_accel, α_steer, β_accel, β_steer]
+                self.alpha_beta.bias[0] = inverse_softplus(mean * total - 1.0)
+                self.alpha_beta.bias[2] = inverse_softplus((1.0 - mean) * total - 1.0)
         nn.init.orthogonal_(self.value.weight, 1.0)
         nn.init.zeros_(self.value.bias)
 
@@ -90,6 +96,10 @@ class CarlNet(nn.Module):
         alpha, beta = (F.softplus(raw) + 1.0).chunk(2, dim=-1)
         value = self.value(self.value_trunk(feats)).squeeze(-1)
         return Beta(alpha, beta), value
+
+
+def inverse_softplus(y: torch.Tensor) -> torch.Tensor:
+    return torch.log(torch.expm1(y.clamp(min=1e-4)))
 
 
 def to_unit(action: torch.Tensor) -> torch.Tensor:

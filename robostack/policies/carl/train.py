@@ -305,7 +305,9 @@ def train(
     envs = (env_factory or driving_envs)(cfg, world.rank)
     try:
         env_fields = {**cfg.env, "reward": cfg.reward}
-        policy = CarlPolicy.for_spaces(envs.single_observation_space, bev_pool=cfg.bev_pool, env=env_fields)
+        policy = CarlPolicy.for_spaces(
+            envs.single_observation_space, bev_pool=cfg.bev_pool, accel_prior=cfg.accel_prior, env=env_fields
+        )
         policy = policy.to(world.device)
         optimiser = torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps)
         state: dict[str, Any] = {"update": 0, "samples": 0, "wall_s": 0.0, "history": []}
