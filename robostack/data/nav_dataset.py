@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +36,15 @@ DATA_FILE = "data/chunk-000/file-000.parquet"
 EPISODES_FILE = "meta/episodes/chunk-000/file-000.parquet"
 IMAGE_KEY = "observation.images.head"
 STATE_KEY = "observation.state"
+EXPERT_KEY = "expert"
 
 
 class NavCollectConfig(StrictModel):
     """How `robostack data collect nav` drives. Defaults are the recipe in ``datasets/nav.yaml``."""
 
-    episodes: int = Field(500, ge=1, description="runs to record in total")
+    episodes: int = Field(600, ge=1, description="runs to record in total")
     seed: int = Field(10_000, ge=0, description="first apartment seed; apartments are seed, seed+1, ...")
-    runs_per_apartment: int = Field(5, ge=1)
+    runs_per_apartment: int = Field(4, ge=1)
     test_every: int = Field(10, ge=2, description="every N-th apartment goes to the test split")
     image_size: int = Field(64, ge=16, le=256, description="head camera width = height, pixels")
     fps: float = Field(4.0, gt=0, description="frames per second (ViNT: 4 Hz)")
@@ -53,7 +54,7 @@ class NavCollectConfig(StrictModel):
     max_goal_m: float = Field(12.0, gt=0)
     max_frames: int = Field(160, ge=8, description="frames per run at most")
     steer_noise: float = Field(0.25, ge=0, description="std of the yaw-rate noise, rad/s")
-    swerve_prob: float = Field(0.06, ge=0, le=1, description="chance per frame to start a random swerve")
+    swerve_prob: float = Field(0.08, ge=0, le=1, description="chance per frame to start a random swerve")
 
 
 # -- driving (shared with the evaluation) ----------------------------------------------------------
@@ -142,6 +143,10 @@ class Run:
     states: list[tuple[float, float, float]]
     actions: list[tuple[float, float]]
     goal: tuple[float, float]
+    expert: list[bool] = field(default_factory=list)
+    """Per frame: the command was the planner's (pursuit + mild steering noise). False during a random
+    swerve and on a bump (the back-off moves the base between frames): training uses these frames as
+    states and goals but never learns their future motion, which the images cannot predict."""
 
 
 def record_run(world: Any, rng: np.random.Generator, cfg: NavCollectConfig, seed: int) -> Run | None:
@@ -159,7 +164,8 @@ def record_run(world: Any, rng: np.random.Generator, cfg: NavCollectConfig, seed
         pose = world.base_pose()
         if np.linalg.norm(pose[:2] - goal) < 0.25:
             break
-        if swerve > 0:
+        swerving = swerve > 0  # this frame's command is the swerve's, not the planner's
+        if swerving:
             v, w = swerve_cmd
             swerve -= 1
             if swerve == 0:  # recover: replan from wherever the swerve left us
@@ -174,7 +180,9 @@ def record_run(world: Any, rng: np.random.Generator, cfg: NavCollectConfig, seed
         run.images.append(rgb)
         run.states.append((float(pose[0]), float(pose[1]), float(pose[2])))
         run.actions.append((v, w))
+        run.expert.append(not swerving)
         if drive(world, v, w, dt):
+            run.expert[-1] = False
             bumps += 1
             swerve = 0
             drive(world, -0.15, 0.0, dt)  # back off, then replan
@@ -248,7 +256,9 @@ def write_dataset(root: str | Path, runs: list[Run], cfg: NavCollectConfig) -> d
     root = Path(root)
     ordered = sorted(runs, key=lambda r: split_of(r.apartment_seed, cfg) == "test")
     frames: dict[str, list[Any]] = {
-        k: [] for k in ("index", "episode_index", "frame_index", "timestamp", STATE_KEY, "action", IMAGE_KEY)
+        k: []
+        for k in ("index", "episode_index", "frame_index", "timestamp", STATE_KEY, "action", EXPERT_KEY)
+        + (IMAGE_KEY,)
     }
     episodes: dict[str, list[Any]] = {
         k: []
@@ -256,13 +266,16 @@ def write_dataset(root: str | Path, runs: list[Run], cfg: NavCollectConfig) -> d
     }
     for ep, run in enumerate(ordered):
         start = len(frames["index"])
-        for t, (image, state, action) in enumerate(zip(run.images, run.states, run.actions, strict=True)):
+        expert = run.expert or [True] * len(run.images)
+        rows = zip(run.images, run.states, run.actions, expert, strict=True)
+        for t, (image, state, action, clean) in enumerate(rows):
             frames["index"].append(start + t)
             frames["episode_index"].append(ep)
             frames["frame_index"].append(t)
             frames["timestamp"].append(t / cfg.fps)
             frames[STATE_KEY].append([float(s) for s in state])
             frames["action"].append([float(a) for a in action])
+            frames[EXPERT_KEY].append(bool(clean))
             frames[IMAGE_KEY].append(_png(image))
         episodes["episode_index"].append(ep)
         episodes["apartment_seed"].append(run.apartment_seed)
@@ -310,6 +323,7 @@ def _info(runs: list[Run], episodes: dict[str, list[Any]], cfg: NavCollectConfig
             IMAGE_KEY: {"dtype": "image", "shape": [size, size, 3], "names": ["height", "width", "channel"]},
             STATE_KEY: {"dtype": "float32", "shape": [3], "names": ["x", "y", "yaw"]},
             "action": {"dtype": "float32", "shape": [2], "names": ["linear", "angular"]},
+            EXPERT_KEY: {"dtype": "bool", "shape": [1], "names": None},
             "timestamp": {"dtype": "float32", "shape": [1], "names": None},
             "frame_index": {"dtype": "int64", "shape": [1], "names": None},
             "episode_index": {"dtype": "int64", "shape": [1], "names": None},
@@ -328,6 +342,8 @@ class NavEpisode:
     split: str
     images: NDArray[np.uint8]
     poses: NDArray[np.float64]
+    expert: NDArray[np.bool_] | None = None
+    """Per frame: driven by the planner (see `Run.expert`); None = all (datasets without the column)."""
 
 
 def read_info(root: str | Path) -> dict[str, Any]:
@@ -359,5 +375,7 @@ def read_dataset(root: str | Path, split: str | None = None) -> list[NavEpisode]
         lo, hi = eps["from_index"][i], eps["to_index"][i]
         images = np.stack([_unpng(b) for b in frames[IMAGE_KEY][lo:hi]])
         poses = np.array(frames[STATE_KEY][lo:hi], dtype=np.float64)
-        out.append(NavEpisode(int(ep), int(eps["apartment_seed"][i]), str(eps["split"][i]), images, poses))
+        expert = np.array(frames[EXPERT_KEY][lo:hi], dtype=bool) if EXPERT_KEY in frames else None
+        seed, part = int(eps["apartment_seed"][i]), str(eps["split"][i])
+        out.append(NavEpisode(int(ep), seed, part, images, poses, expert))
     return out

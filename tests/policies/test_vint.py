@@ -13,7 +13,7 @@ from robostack.core.types import Action
 from robostack.data.nav_dataset import NavEpisode
 from robostack.planning.topological import TopologicalGraph
 from robostack.policies.vint.controller import PDController
-from robostack.policies.vint.data import NavSamples, SampleConfig
+from robostack.policies.vint.data import NavSamples, SampleConfig, mirror
 from robostack.policies.vint.model import ViNTConfig
 from robostack.policies.vint.navigator import TopoNavigator
 from robostack.policies.vint.policy import ViNTPolicy
@@ -77,6 +77,30 @@ def test_waypoint_labels_are_normalised_robot_frame() -> None:
     np.testing.assert_allclose(samples.waypoints(0, 22)[:, 0], [1, 1, 1, 1, 1])  # end of run: repeat
 
 
+def test_frames_off_the_planner_get_no_waypoint_loss() -> None:
+    ep = episodes(1, 40)[0]
+    ep.expert = np.ones(40, dtype=bool)
+    ep.expert[20] = False  # a swerve: its motion is not the planner's
+    samples = NavSamples([ep], SampleConfig())
+    assert [samples.clean(0, t) for t in (15, 16, 20, 21)] == [True, False, False, True]
+    rng = np.random.default_rng(0)
+    masks = {t: {samples._goal(0, t, rng)[2] for _ in range(200)} for t in (10, 18)}
+    assert masks[10] == {0.0, 1.0} and masks[18] == {0.0}
+
+
+def test_mirror_flips_images_and_lateral_labels() -> None:
+    b = batch()
+    flip = torch.tensor([True, False, False, True])
+    m = mirror(b, flip)
+    torch.testing.assert_close(m["frames"][0], b["frames"][0].flip(-1))
+    torch.testing.assert_close(m["frames"][1], b["frames"][1])
+    torch.testing.assert_close(m["goal"][3], b["goal"][3].flip(-1))
+    k = b["goal"].shape[1]
+    torch.testing.assert_close(m["actions"][:k, :, [1, 3]], -b["actions"][:k, :, [1, 3]])
+    torch.testing.assert_close(m["actions"][:k, :, [0, 2]], b["actions"][:k, :, [0, 2]])
+    torch.testing.assert_close(m["actions"][k : 2 * k], b["actions"][k : 2 * k])
+
+
 def test_save_load_round_trip_zero_tolerance(tmp_path) -> None:  # type: ignore[no-untyped-def]
     torch.manual_seed(1)
     policy = ViNTPolicy(TINY).eval()
@@ -130,3 +154,14 @@ def test_pd_controller_follows_the_original_rules() -> None:
     spin = np.zeros((5, 4), dtype=np.float32)
     spin[2, 2:] = (0.0, -1.0)
     assert ctl.command(spin) == Action(0.0, -1.0)
+
+
+def test_pd_controller_turns_in_place_for_near_waypoints_and_toward_ones_behind() -> None:
+    ctl = PDController(max_v=0.5, max_w=1.0)
+    near = np.zeros((5, 4), dtype=np.float32)
+    near[:, :2] = (0.003, -0.002)  # a predicted turn in place is never exactly at the origin
+    near[:, 2:] = (math.cos(0.2), math.sin(0.2))
+    assert ctl.command(near) == Action(0.0, pytest.approx(0.8))  # toward the heading, not atan(dy/dx)
+    behind_left = np.zeros((5, 4), dtype=np.float32)
+    behind_left[2] = (-0.4, 0.1, 1.0, 0.0)
+    assert ctl.command(behind_left) == Action(0.0, 1.0)  # the original's atan(dy/dx) turned right

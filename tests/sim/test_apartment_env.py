@@ -69,31 +69,61 @@ def test_layout_seed_option_pins_the_apartment():
     env.close()
 
 
-def test_driving_into_a_wall_is_rejected():
+def _facing_west_wall(env: ApartmentEnv, yaw: float) -> tuple[float, float]:
+    """Put the base 0.6 m from the kitchen's west wall (clear of furniture if possible); return x0, y."""
+    world = env.world
+    x0, y0, x1, y1 = world.layout.room("kitchen").interior()
+    for y in np.linspace(y0 + 0.5, y1 - 0.5, 15):
+        if not world.pose_collides(x0 + 0.6, y, yaw):
+            break
+    world.set_base_pose(x0 + 0.6, y, yaw)
+    return x0, y
+
+
+def _drive_action(env: ApartmentEnv, v: float) -> np.ndarray:
+    action = np.zeros(10, dtype=np.float32)
+    action[2:9] = env.world.ARM_HOME
+    action[0] = v
+    return action
+
+
+def test_driving_into_a_wall_stops_at_it():
     env = ApartmentEnv(SMALL)
     env.reset(seed=7)
     world = env.world
-    room = world.layout.room("kitchen")
-    x0, y0, x1, y1 = room.interior()
-    # Face the kitchen's west wall from 0.6 m away, clear of furniture if possible.
-    for y in np.linspace(y0 + 0.5, y1 - 0.5, 15):
-        if not world.pose_collides(x0 + 0.6, y, np.pi):
-            break
-    world.set_base_pose(x0 + 0.6, y, np.pi)
-    action = np.zeros(10, dtype=np.float32)
-    action[2:9] = world.ARM_HOME
-    action[0] = env.config.max_linear
+    x0, _ = _facing_west_wall(env, np.pi)
+    action = _drive_action(env, env.config.max_linear)
     collided = None
     for i in range(20):
-        before = world.base_pose()
         obs, _, _, _, info = env.step(action)
         if info["collision"]:
             collided = i
-            assert np.array_equal(world.base_pose(), before)
-            assert obs["odometry"][3] == 0.0
             break
     assert collided is not None and collided >= 1
     assert world.base_pose()[0] - x0 >= 0.2 - 1e-6  # the base's half width never enters the wall
+    # head-on, there is nothing to slide along: pushing again leaves the base where it is
+    before = world.base_pose()
+    obs, _, _, _, info = env.step(action)
+    assert info["collision"] and np.array_equal(world.base_pose(), before)
+    assert obs["odometry"][3] == 0.0
+    env.close()
+
+
+def test_a_glancing_blow_slides_along_the_wall():
+    env = ApartmentEnv(SMALL)
+    env.reset(seed=7)
+    world = env.world
+    x0, y_start = _facing_west_wall(env, np.pi - 0.5)  # heading west-north-west
+    action = _drive_action(env, env.config.max_linear)
+    hits = 0
+    for _ in range(12):
+        obs, _, _, _, info = env.step(action)
+        hits += int(info["collision"])
+        assert not world.pose_collides(*world.base_pose())  # never into the wall
+    assert hits >= 2
+    assert world.base_pose()[0] - x0 < 0.45  # it reached the wall ...
+    assert world.base_pose()[1] > y_start + 0.25  # ... and kept going north along it
+    assert 0.0 < obs["odometry"][3] < env.config.max_linear  # slower than commanded
     env.close()
 
 

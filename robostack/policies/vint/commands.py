@@ -25,6 +25,12 @@ class TrainViNT(Command):
         parser.add_argument("--lr", type=float, default=None)
         parser.add_argument("--warmup-steps", type=int, default=None)
         parser.add_argument("--init-from", default=None, help="continue training a saved policy")
+        parser.add_argument(
+            "--freeze-obs-encoder",
+            action="store_true",
+            default=None,
+            help="fine-tune with the observation encoder fixed (its tokens cached): ~3x faster steps",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         from robostack.core.config import load_config
@@ -34,6 +40,7 @@ class TrainViNT(Command):
         flags = {"dataset": args.dataset, "out": args.out, "steps": args.steps}
         flags.update({"max_minutes": args.max_minutes, "threads": args.threads, "lr": args.lr})
         flags.update({"warmup_steps": args.warmup_steps, "init_from": args.init_from})
+        flags.update({"freeze_obs_encoder": args.freeze_obs_encoder})
         cfg = cfg.model_copy(update={k: v for k, v in flags.items() if v is not None})
         summary = train(cfg)
         print(json.dumps(summary, indent=2))

@@ -40,6 +40,9 @@ class ViNTConfig(StrictModel):
     metres_per_frame: float = Field(0.125, gt=0, description="waypoint normalisation, m per frame")
     fps: float = Field(4.0, gt=0)
     alpha: float = Field(0.5, ge=0, le=1, description="loss weight: alpha*1e-2*dist + (1-alpha)*action")
+    heading_norm_weight: float = Field(
+        0.1, ge=0, description="weight of (|raw (cos, sin)| - 1)^2: keeps the heading gradient alive"
+    )
     image_mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     image_std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     train_apartment_seeds: tuple[int, ...] = ()
@@ -119,18 +122,28 @@ class ViNTNet(nn.Module):
         """Current frame stacked with the goal, ``N×3×H×W`` each → ``N×d`` goal tokens."""
         return self.compress_goal(_pool(self.goal_encoder, torch.cat([current, goal], dim=1)))
 
-    def decode(
+    def decode_raw(
         self, obs_tokens: torch.Tensor, goal_tokens: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """``B×(ctx+1)×d`` and ``B×d`` → distance ``B`` and waypoints ``B×len×4`` (normalised units)."""
+        """``B×(ctx+1)×d`` and ``B×d`` → distance ``B`` and the action head's raw ``B×len×4`` deltas."""
         tokens = torch.cat([obs_tokens, goal_tokens.unsqueeze(1)], dim=1)
         x = self.transformer(self.positional(tokens))
         x = self.decoder(torch.flatten(x, start_dim=1))
         dist = self.dist_head(x).squeeze(-1)
-        deltas = self.action_head(x).reshape(-1, self.config.len_traj_pred, 4)
+        return dist, self.action_head(x).reshape(-1, self.config.len_traj_pred, 4)
+
+    @staticmethod
+    def waypoints(deltas: torch.Tensor) -> torch.Tensor:
+        """Raw deltas → waypoints: cumulative (x, y), L2-normalised (cos, sin)."""
         xy = torch.cumsum(deltas[:, :, :2], dim=1)
-        angle = F.normalize(deltas[:, :, 2:], dim=-1)
-        return dist, torch.cat([xy, angle], dim=-1)
+        return torch.cat([xy, F.normalize(deltas[:, :, 2:], dim=-1)], dim=-1)
+
+    def decode(
+        self, obs_tokens: torch.Tensor, goal_tokens: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``B×(ctx+1)×d`` and ``B×d`` → distance ``B`` and waypoints ``B×len×4`` (normalised units)."""
+        dist, deltas = self.decode_raw(obs_tokens, goal_tokens)
+        return dist, self.waypoints(deltas)
 
     def forward(self, context: torch.Tensor, goal: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``context`` ``B×(ctx+1)×3×H×W`` (oldest first), ``goal`` ``B×3×H×W``."""

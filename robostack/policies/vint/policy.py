@@ -61,16 +61,23 @@ class ViNTPolicy(nn.Module):
         ``batch``: ``context`` uint8 ``B×(ctx+1)×…``, ``goal`` uint8 ``B×…``, ``distance`` (frames),
         ``actions`` ``B×len×4`` (normalised units), ``action_mask`` ``B``. A batch may instead carry
         ``frames`` ``G×(ctx+K)×…`` with ``goal`` ``G×K×…``: K consecutive samples that share context
-        frames, each frame encoded once (same loss, fewer encoder passes)."""
-        dist, actions = self._predict_batch(batch)
+        frames, each frame encoded once (same loss, fewer encoder passes), and optionally ``obs_tokens``
+        ``G×(ctx+K)×d``: those frames' observation tokens, cached while that encoder is frozen."""
+        dist, deltas = self._predict_batch(batch)
+        actions = self.net.waypoints(deltas)
         label = batch["distance"].float().reshape(-1)
         mask = batch["action_mask"].float().reshape(-1)
         target = batch["actions"].float().reshape(actions.shape)
         dist_loss = F.mse_loss(dist, label)
         per_sample = F.mse_loss(actions, target, reduction="none").mean(dim=(1, 2))
         action_loss = (per_sample * mask).mean() / (mask.mean() + 1e-2)
+        # A network that drives |raw (cos, sin)| up shrinks the gradient through the normalisation by
+        # the same factor: headings then stop learning (seen here: norms of 10+, headings all ~0).
+        heading_norm = ((deltas[:, :, 2:].norm(dim=-1) - 1.0) ** 2).mean()
         alpha = self.config.alpha
-        loss = alpha * 1e-2 * dist_loss + (1 - alpha) * action_loss
+        loss = alpha * 1e-2 * dist_loss + (1 - alpha) * (
+            action_loss + self.config.heading_norm_weight * heading_norm
+        )
         with torch.no_grad():
             cos = F.cosine_similarity(actions[:, :, :2].flatten(1), target[:, :, :2].flatten(1), dim=1)
             wp_cos = float((cos * mask).sum() / mask.sum().clamp(min=1))
@@ -79,22 +86,32 @@ class ViNTPolicy(nn.Module):
             "dist_loss": dist_loss.item(),
             "action_loss": action_loss.item(),
             "waypoint_cos": wp_cos,
+            "heading_norm": heading_norm.item(),
         }
         return loss, info
 
     def _predict_batch(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Distances and raw action deltas for a training batch (either form, see `forward`)."""
         n = self.config.context_size + 1
         if "frames" not in batch:
-            return self.net(self.preprocess(batch["context"]), self.preprocess(batch["goal"]))
-        frames = self.preprocess(batch["frames"])  # G×(ctx+K)×3×S×S
-        goals = self.preprocess(batch["goal"])  # G×K×3×S×S
-        g, total = frames.shape[:2]
+            context, goal = self.preprocess(batch["context"]), self.preprocess(batch["goal"])
+            b = context.shape[0]
+            obs_tokens = self.net.encode_obs(context.flatten(0, 1)).reshape(b, n, -1)
+            return self.net.decode_raw(obs_tokens, self.net.encode_goal(context[:, -1], goal))
+        g, total = batch["frames"].shape[:2]
         k = total - n + 1
-        tokens = self.net.encode_obs(frames.flatten(0, 1)).reshape(g, total, -1)
+        current = self.preprocess(batch["frames"][:, n - 1 :])  # G×K×3×S×S
+        goals = self.preprocess(batch["goal"])  # G×K×3×S×S
+        if "obs_tokens" in batch:  # cached by a frozen observation encoder
+            tokens = batch["obs_tokens"]
+        else:
+            frames = self.preprocess(batch["frames"])  # G×(ctx+K)×3×S×S
+            tokens = self.net.encode_obs(frames.flatten(0, 1)).reshape(g, total, -1)
         windows = tokens.unfold(1, n, 1).movedim(-1, 2)  # G×K×n×d
-        current = frames[:, n - 1 :]  # G×K×3×S×S
         goal_tokens = self.net.encode_goal(current.flatten(0, 1), goals.flatten(0, 1))
-        return self.net.decode(windows.flatten(0, 1), goal_tokens) if k else (torch.empty(0), torch.empty(0))
+        if not k:
+            return torch.empty(0), torch.empty(0)
+        return self.net.decode_raw(windows.flatten(0, 1), goal_tokens)
 
     # -- inference with cached context ----------------------------------------------------------
     def reset(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,13 @@ class TrainConfig(StrictModel):
     threads: int = Field(1, ge=1, description="1 is fastest on a shared machine (no OpenMP spinning)")
     seed: int = 0
     negative_prob: float = Field(0.1, ge=0, le=1)
+    flip_prob: float = Field(0.5, ge=0, le=1, description="chance a training group is mirrored left-right")
     init_from: str | None = Field(None, description="continue from this saved policy (its architecture)")
+    freeze_obs_encoder: bool = Field(
+        False,
+        description="fine-tuning: keep the observation encoder fixed and cache its tokens for every frame "
+        "(about 3x fewer encoder passes per step); the goal encoder, transformer and heads still train",
+    )
     model: ViNTConfig = ViNTConfig(
         width_coefficient=0.35, depth_coefficient=0.35, encoding_size=256, mha_ff_dim=512
     )
@@ -50,6 +57,33 @@ def lr_at(step: int, cfg: TrainConfig, minutes: float = 0.0) -> float:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     frac = max((step - cfg.warmup_steps) / max(cfg.steps - cfg.warmup_steps, 1), minutes / cfg.max_minutes)
     return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0)))
+
+
+@torch.no_grad()
+def obs_token_tables(policy: ViNTPolicy, samples: NavSamples, flipped: bool) -> list[torch.Tensor]:
+    """The frozen observation encoder's token for every frame: ``[plain]`` or ``[plain, mirrored]``."""
+    policy.eval()
+    tables = []
+    for flip in (False, True) if flipped else (False,):
+        chunks = []
+        with progress(transient=True) as bar:
+            label = f"cache obs tokens{' (mirrored)' if flip else ''}"
+            task = bar.add_task(label, total=len(samples), status="")
+            for lo in range(0, len(samples), 512):
+                images = samples.images[lo : lo + 512]
+                chunks.append(policy.net.encode_obs(policy.preprocess(images.flip(-1) if flip else images)))
+                bar.update(task, advance=len(images))
+        tables.append(torch.cat(chunks))
+    policy.train()
+    return tables
+
+
+def with_tokens(batch: dict[str, torch.Tensor], tables: list[torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Attach the cached observation tokens of the batch's frames (mirrored groups from the mirror table)."""
+    tokens = tables[0][batch["index"]]
+    if len(tables) > 1 and bool(batch["flip"].any()):
+        tokens = torch.where(batch["flip"].view(-1, 1, 1), tables[1][batch["index"]], tokens)
+    return dict(batch, obs_tokens=tokens)
 
 
 @torch.no_grad()
@@ -83,13 +117,22 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
         metres_per_frame=model_cfg.metres_per_frame,
         group=cfg.group,
     )
-    train_set, test_set = NavSamples(train_eps, sample_cfg), NavSamples(test_eps, sample_cfg)
+    train_cfg = replace(sample_cfg, flip_prob=cfg.flip_prob)  # validation stays unmirrored
+    train_set, test_set = NavSamples(train_eps, train_cfg), NavSamples(test_eps, sample_cfg)
     val_rng = np.random.default_rng(12345)
     val_batches = [test_set.batch(cfg.groups, val_rng) for _ in range(cfg.val_batches)]
     policy = ViNTPolicy(model_cfg).train()
     if cfg.init_from:
         policy.load_state_dict(ViNTPolicy.from_pretrained(cfg.init_from).state_dict())
-    opt = torch.optim.AdamW(policy.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    caches: dict[str, list[torch.Tensor]] = {}
+    if cfg.freeze_obs_encoder:
+        for module in (policy.net.obs_encoder, policy.net.compress_obs):
+            module.requires_grad_(False)
+        caches = {"train": obs_token_tables(policy, train_set, flipped=cfg.flip_prob > 0)}
+        caches["test"] = obs_token_tables(policy, test_set, flipped=False)
+        val_batches = [with_tokens(b, caches["test"]) for b in val_batches]
+    trainable = [p for p in policy.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
     out = Path(cfg.out)
     log: list[dict[str, float]] = []
     began, best, step = time.time(), math.inf, 0
@@ -99,10 +142,11 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
         for step in range(cfg.steps):
             for group in opt.param_groups:
                 group["lr"] = lr_at(step, cfg, (time.time() - began) / 60)
-            loss, step_info = policy(train_set.batch(cfg.groups, rng))
+            batch = train_set.batch(cfg.groups, rng)
+            loss, step_info = policy(with_tokens(batch, caches["train"]) if caches else batch)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             opt.step()
             recent = (recent + [step_info["loss"]])[-50:]
             bar.update(task, advance=1, status=f"loss {np.mean(recent):.3f}")

@@ -7,10 +7,14 @@ whose upward crossing of 0.5 closes the hand and downward crossing opens it.
 Observation: head RGB-D (``rgb`` HxWx3 uint8, ``depth`` HxWx1 float32 metres along the optical axis),
 ``wrist_rgb`` (rendered every ``wrist_every`` steps, repeated in between), ``odometry``
 ``[x, y, yaw, v, omega]`` (world frame = odometry frame; the base is not noisy; v and omega are what was
-applied, zero after a rejected move) and ``joints`` (7 arm + 2 finger positions).
+achieved: the commanded values, less after a blocked move, zero when the base could not move at all) and
+``joints`` (7 arm + 2 finger positions).
 
-``info``: ``collision`` (the base move was rejected and the robot stayed put), ``holding`` (object name
-or None), ``sim_time`` (steps x ``control_dt``), ``layout_seed`` and ``room`` (the room under the base).
+Base collisions: the step is integrated in sub-steps of at most 5 cm; a sub-step whose pose would
+collide is replaced by its slide along the obstacle (the move's x-only or y-only part, walls being
+axis-aligned) or, failing that, the base stops at the last free pose. ``info``: ``collision`` (some
+sub-step was blocked), ``holding`` (object name or None), ``sim_time`` (steps x ``control_dt``),
+``layout_seed`` and ``room`` (the room under the base).
 
 The reward is always 0 and episodes never terminate here: tasks and success tests live in the pipeline.
 ``reset(seed=k)`` builds apartment k with its own start pose; ``options={"layout_seed": j}`` (or
@@ -38,6 +42,39 @@ from robostack.sim.apartment.world import ApartmentWorld
 __all__ = ["ApartmentConfig", "ApartmentEnv"]
 
 Obs = dict[str, NDArray[Any]]
+SUBSTEP_M = 0.05
+"""Longest base sub-step, metres (half the base's 0.2 m half-width: no tunnelling through thin walls)."""
+SUBSTEP_RAD = 0.1
+"""Largest yaw sub-step, radians."""
+
+
+def _unicycle(x: float, y: float, yaw: float, v: float, w: float, dt: float) -> tuple[float, float, float]:
+    """The exact unicycle pose after ``dt`` at constant ``v``, ``w``."""
+    if abs(w) > 1e-9:
+        nx = x + v / w * (math.sin(yaw + w * dt) - math.sin(yaw))
+        ny = y - v / w * (math.cos(yaw + w * dt) - math.cos(yaw))
+    else:
+        nx, ny = x + v * dt * math.cos(yaw), y + v * dt * math.sin(yaw)
+    return nx, ny, yaw + w * dt
+
+
+def _slide(
+    world: ApartmentWorld, pose: tuple[float, float, float], target: tuple[float, float, float]
+) -> tuple[float, float, float] | None:
+    """The first free pose among the blocked move's axis-aligned parts (larger part first; with the new
+    heading, then the old one), then the turn alone; None when none is free."""
+    x, y, yaw = pose
+    nx, ny, nyaw = target
+    parts = [(nx, y), (x, ny)] if abs(nx - x) >= abs(ny - y) else [(x, ny), (nx, y)]
+    candidates = [(px, py, h) for h in (nyaw, yaw) for px, py in parts] + [(x, y, nyaw)]
+    for cx, cy, cyaw in candidates:
+        if (cx, cy, cyaw) != (x, y, yaw) and not world.pose_collides(cx, cy, cyaw):
+            return cx, cy, cyaw
+    return None
+
+
+def _wrap(angle: float) -> float:
+    return (angle + math.pi) % (2 * math.pi) - math.pi
 
 
 @register("world", "apartment")
@@ -162,21 +199,34 @@ class ApartmentEnv(gym.Env[Obs, NDArray[np.float32]]):
         return self.config.arm_joint_speed * self.config.control_dt
 
     def _drive(self, world: ApartmentWorld, v: float, w: float) -> bool:
-        """Integrate the unicycle model exactly over one step; reject the move if it would collide."""
+        """Integrate the unicycle model over one step in sub-steps; a blocked sub-step slides along the
+        obstacle or stops the base there (see the module docstring). Returns True if any was blocked."""
         dt = self.config.control_dt
-        x, y, yaw = world.base_pose()
-        if abs(w) > 1e-9:
-            nx = x + v / w * (math.sin(yaw + w * dt) - math.sin(yaw))
-            ny = y - v / w * (math.cos(yaw + w * dt) - math.cos(yaw))
-        else:
-            nx, ny = x + v * dt * math.cos(yaw), y + v * dt * math.sin(yaw)
-        nyaw = yaw + w * dt
-        if (v != 0.0 or w != 0.0) and world.pose_collides(nx, ny, nyaw):
+        if v == 0.0 and w == 0.0:
             self._velocity = np.zeros(2)
-            return True
-        world.set_base_pose(nx, ny, nyaw)
-        self._velocity = np.array([v, w])
-        return False
+            return False
+        start = world.base_pose()
+        n = max(1, math.ceil(abs(v) * dt / SUBSTEP_M), math.ceil(abs(w) * dt / SUBSTEP_RAD))
+        blocked = False
+        for _ in range(n):
+            x, y, yaw = world.base_pose()
+            nx, ny, nyaw = _unicycle(x, y, yaw, v, w, dt / n)
+            if not world.pose_collides(nx, ny, nyaw):
+                world.set_base_pose(nx, ny, nyaw)
+                continue
+            blocked = True
+            slide = _slide(world, (x, y, yaw), (nx, ny, nyaw))
+            if slide is None:
+                break
+            world.set_base_pose(*slide)
+        end = world.base_pose()
+        if not blocked:
+            self._velocity = np.array([v, w])
+        else:  # what the base achieved: its forward displacement and turn over the step
+            d = end[:2] - start[:2]
+            ahead = float(d[0] * math.cos(start[2]) + d[1] * math.sin(start[2]))
+            self._velocity = np.array([ahead / dt, _wrap(float(end[2] - start[2])) / dt])
+        return blocked
 
     def _gripper(self, world: ApartmentWorld, command: float) -> None:
         if command > 0.5 >= self._gripper_cmd:
