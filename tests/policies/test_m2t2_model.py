@@ -118,3 +118,15 @@ def test_bad_input_is_one_clear_error(scenes: list, tmp_path) -> None:
     (tmp_path / "model.safetensors").write_bytes(b"not a checkpoint")
     with pytest.raises(RobostackError, match="unreadable"):
         M2T2Policy.from_pretrained(tmp_path)
+
+
+def test_yaw_augmentation_turns_grasps_and_rolls_place_bins(scenes: list) -> None:
+    scene = scenes[0]
+    (plain, t0), (turned, t2) = (prepare_scene(scene, TINY, np.random.default_rng(5), m) for m in (0, 2))
+    quarter = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # 2 × 45° about z
+    assert np.allclose(turned["points"], plain["points"] @ quarter.T, atol=1e-6)
+    assert torch.allclose(
+        t2.grasp_baseline, t0.grasp_baseline @ torch.from_numpy(quarter.T).float(), atol=1e-6
+    )
+    assert torch.equal(t2.place_mask, torch.roll(t0.place_mask, 2, dims=0))
+    assert torch.equal(t2.contact_masks, t0.contact_masks)

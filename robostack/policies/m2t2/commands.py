@@ -53,7 +53,7 @@ class TrainM2T2(Command):
 
 @register("command", "bench/m2t2")
 class BenchM2T2(Command):
-    help = "M2T2 inference time per scene (16,384 input points) on 1 and 2 threads"
+    help = "M2T2 inference time per scene (16,384 input points), 1 torch thread unless --threads"
     example = "robostack bench m2t2 --json"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -62,11 +62,13 @@ class BenchM2T2(Command):
         )
         parser.add_argument("--json", action="store_true", help="print JSON on stdout")
         parser.add_argument("--save", action="store_true", help="also write bench.json beside the weights")
+        parser.add_argument("--threads", type=int, nargs="+", default=[1], help="thread counts to time")
 
     def run(self, args: argparse.Namespace) -> int:
         from robostack.policies.m2t2.bench import benchmark
 
-        figures = {"command": _command_line()} | benchmark(checkpoint=args.checkpoint)
+        figures = {"command": _command_line()}
+        figures |= benchmark(checkpoint=args.checkpoint, threads=tuple(args.threads))
         _emit(figures, args.json)
         if args.save and args.checkpoint is None:
             _save(Path("policies/m2t2"), "bench.json", figures)

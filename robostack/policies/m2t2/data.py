@@ -72,22 +72,29 @@ def both_fingers(grasps: Any) -> tuple[NDArray, NDArray, NDArray, NDArray]:
 
 
 def prepare_scene(
-    scene: Any, cfg: M2T2Config, rng: np.random.Generator
+    scene: Any, cfg: M2T2Config, rng: np.random.Generator, yaw_steps: int = 0
 ) -> tuple[dict[str, Any], SceneTarget]:
-    """One scene → (model inputs ``points`` N×3, ``held`` M×3 numpy; labels as a `SceneTarget`)."""
+    """One scene → (model inputs ``points`` N×3, ``held`` M×3 numpy; labels as a `SceneTarget`).
+
+    ``yaw_steps`` = m turns the whole scene by m·45° about the world z axis (training augmentation):
+    gravity stays vertical, grasps turn with the scene, and placing with yaw bin k in the original
+    is placing with bin k + m in the turned scene, so the placement labels roll by m bins."""
+    rot = _yaw(2 * np.pi * yaw_steps / 8).astype(np.float32)
     idx = resample_index(len(scene.points), cfg.num_points, rng)
-    points = np.asarray(scene.points, np.float32)[idx]
+    points = np.asarray(scene.points, np.float32)[idx] @ rot.T
     masks = np.asarray(scene.contact_mask, bool).reshape(-1, len(scene.points))[:, idx]
     held = np.asarray(scene.held_points, np.float32).reshape(-1, 3)
     has_place = len(held) > 0
     held_in = held[resample_index(len(held), cfg.num_object_points, rng)] if has_place else None
     place_mask = np.asarray(scene.place_mask, bool)[:, idx] if has_place else np.zeros((8, len(idx)), bool)
+    place_mask = np.roll(place_mask, yaw_steps % 8, axis=0)
     place_region = np.asarray(scene.place_region, bool)[idx] if has_place else np.zeros(len(idx), bool)
 
     cs, bs, as_, ws, objs = [], [], [], [], []
     for k, gs in enumerate(scene.grasps):
         c, b, a, w = both_fingers(gs)
-        cs.append(c), bs.append(b), as_.append(a), ws.append(w), objs.append(np.full(len(c), k))
+        cs.append(c @ rot.T), bs.append(b @ rot.T), as_.append(a @ rot.T), ws.append(w)
+        objs.append(np.full(len(c), k))
     contact = np.concatenate(cs) if cs else np.zeros((0, 3), np.float32)
     grasp_object = np.concatenate(objs) if objs else np.zeros(0, np.int64)
     # Objects with both labelled contact points and successful grasps are the matching targets.

@@ -43,6 +43,7 @@ class TrainConfig(StrictModel):
     seed: int = 0
     synthetic: int = Field(0, ge=0, description="train on this many synthetic box scenes instead of --data")
     init_from: str | None = None
+    augment: bool = Field(True, description="turn each training scene by a random multiple of 45° about z")
     model: M2T2Config = M2T2Config()
 
 
@@ -121,7 +122,10 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
             order = rng.permutation(len(train_scenes))
             for first in range(0, len(order), cfg.batch_size):
                 chosen = [train_scenes[i] for i in order[first : first + cfg.batch_size]]
-                batch = collate([prepare_scene(s, mcfg, rng) for s in chosen], mcfg)
+                turns = rng.integers(0, 8, len(chosen)) if cfg.augment else np.zeros(len(chosen), int)
+                batch = collate(
+                    [prepare_scene(s, mcfg, rng, int(m)) for s, m in zip(chosen, turns, strict=True)], mcfg
+                )
                 loss, info = policy(batch)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
