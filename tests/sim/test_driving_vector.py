@@ -31,7 +31,7 @@ def test_vector_env_steps_and_autoresets() -> None:
 def test_bench_pieces_report_rates() -> None:
     from robostack.sim.driving.bench import _highway, _single_process
 
-    single = _single_process(60)
+    single = _single_process(60, seeds=(100,))
     assert single["steps_per_s"] > 0 and single["step_only_steps_per_s"] >= single["steps_per_s"]
     highway = _highway(10)
     assert highway["steps_per_s"] > 0

@@ -76,6 +76,9 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
 
     def __init__(self, config: DrivingConfig | None = None, render_mode: str | None = None) -> None:
+        import cv2
+
+        cv2.setNumThreads(1)  # rasters are small: threads cost more than they save (one env per core)
         self.config = c = config or DrivingConfig()
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
@@ -98,6 +101,29 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         self._renderer: BevRenderer | None = None
         self._comfort = ComfortSignals(self.dt)
         self._started = False
+        self._clear_episode_state()
+
+    def _clear_episode_state(self) -> None:
+        self.ego = EgoState(0.0, 0.0, 0.0)
+        self._steps = 0
+        self._s = 0.0
+        self._rc = 0.0
+        self._blocked = 0
+        self._ttc_ticks = 0
+        self._comfort_ticks = [0] * len(rw.COMFORT_METRICS)
+        self._last_action = np.zeros(2, np.float32)
+        self._yaw_rate = 0.0
+        self._past: deque[tuple[NDArray[np.float64], NDArray[np.float64]]] = deque(maxlen=PAST_STEPS)
+        self._infractions = dict.fromkeys(rw.TERMINATIONS, 0)
+        self._terms = rw.reward_terms(rw.RewardInputs(progress=0.0))
+        self._light_cache: dict[str, str] = {}
+        self._vehicle_counter = 0
+        self._lateral = 0.0
+        self._route_distance = 0.0
+        self._lane = ""
+        self._lane_width = 3.2
+        self._speed_limit = 13.89
+        self._vehicles = (np.zeros((0, 2)), np.zeros(0), np.zeros(0))
 
     # --- gymnasium API --------------------------------------------------------------------------
 
@@ -120,31 +146,24 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         path = network_path(c.network, episode_network_seed(episode, c.num_networks), c.lanes)
         self.road_map = road_map = load_road_map(path, c.pixels_per_meter)
         self._start_sumo(path, episode)
+        self._clear_episode_state()
         self.route = self._pick_route(rng)
         self._renderer = BevRenderer(road_map, c.raster_size, c.pixels_per_meter, c.ego_row_fraction)
         self._renderer.set_route(self.route.mask)
         self._insert_ego()
-        self._vehicle_counter = 0
         self._spawn_traffic(rng, self._traffic_count())
         self._shuffle_lights(rng)
         self._sumo.simulationStep()
-        self._light_cache = {}
         if "ego" not in self._sumo.vehicle.getIDList():
             raise RobostackError(f"episode seed {episode}: SUMO could not insert the ego vehicle")
         self._subscribe()
+        self._read_lights()
         self._read_world()
-        self._steps = 0
         self._s = self.route.start_s
-        self._rc = 0.0
-        self._blocked = 0
-        self._ttc_ticks = 0
-        self._comfort_ticks = [0] * len(rw.COMFORT_METRICS)
-        self._last_action = np.zeros(2, np.float32)
         self._comfort.reset(self.ego.speed, self.ego.yaw)
-        self._past: deque[tuple[NDArray[np.float64], NDArray[np.float64]]] = deque(maxlen=PAST_STEPS)
-        self._infractions = dict.fromkeys(rw.TERMINATIONS, 0)
-        self._terms = rw.reward_terms(rw.RewardInputs(progress=0.0))
-        return self._observation(), self._info(None)
+        obs = self._observation()
+        self._past.append(self._vehicles[:2])
+        return obs, self._info(None)
 
     def step(self, action: NDArray[np.float32]) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         if self.route is None:
@@ -164,7 +183,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
             fx, fy = self.ego.front()
             sumo.vehicle.moveToXY("ego", "", -1, fx, fy, angle=90.0 - math.degrees(self.ego.yaw), keepRoute=1)
         sumo.simulationStep()
-        self._light_cache: dict[str, str] = {}
+        self._read_lights()
         self._refill_traffic()
         arrived = c.ego_control == "sumo" and "ego" not in sumo.vehicle.getIDList()
         if c.ego_control == "sumo":
@@ -182,6 +201,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         progress, self._rc = 100.0 * (rc - self._rc), rc
         reason = self._termination(s_before, arrived)
         signals = self._comfort.update(self.ego.speed, self.ego.yaw)
+        self._yaw_rate = signals["yaw_rate"]
         violated = rw.comfort_violated(signals)
         self._comfort_ticks = [
             rw.hold(t, v, c.penalty_hold_steps) for t, v in zip(self._comfort_ticks, violated, strict=True)
@@ -208,6 +228,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         if truncated:
             reason = "max_steps"
         obs = self._observation()
+        self._past.append(self._vehicles[:2])
         return obs, reward, terminated, truncated, self._info(reason if terminated or truncated else None)
 
     def render(self) -> NDArray[np.uint8] | None:
@@ -380,7 +401,15 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
             "ego", tc.CMD_GET_VEHICLE_VARIABLE, radius, [tc.VAR_POSITION, tc.VAR_ANGLE, tc.VAR_SPEED]
         )
         self._sumo.vehicle.subscribe("ego", [tc.VAR_LANE_ID, tc.VAR_LANEPOSITION_LAT, tc.VAR_ALLOWED_SPEED])
+        for tls in self._sumo.trafficlight.getIDList():
+            self._sumo.trafficlight.subscribe(tls, [tc.TL_RED_YELLOW_GREEN_STATE])
         self._tc = tc
+
+    def _read_lights(self) -> None:
+        """Every signal's state string, from one subscription read per step."""
+        key = self._tc.TL_RED_YELLOW_GREEN_STATE
+        results = self._sumo.trafficlight.getAllSubscriptionResults()
+        self._light_cache = {tls: values[key] for tls, values in results.items()}
 
     def _read_sumo_ego(self) -> None:
         sumo = self._sumo
@@ -427,14 +456,16 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
 
     def _termination(self, s_before: float, arrived: bool) -> str | None:
         assert self.route is not None and self.road_map is not None
-        if self._collided():
+        corners = self._ego_corners()
+        if self._collided(corners):
             return "collision"
         for stop in self.route.stops:
             if s_before < stop.s <= self._s and self._light_state(stop.tls, stop.link_index) in "rR":
                 return "red_light"
-        if not self.road_map.on_road(self._ego_corners()).any():
+        if not self.road_map.on_road(corners).any():
             return "offroad"
-        if self.route.distance_to_route(self.road_map, self.ego.position) > self.config.off_route_m:
+        self._route_distance = self.route.distance_to_route(self.road_map, self.ego.position)
+        if self._route_distance > self.config.off_route_m:
             return "off_route"
         if self._is_blocked():
             return "blocked"
@@ -442,15 +473,16 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
             return "completed"
         return None
 
-    def _collided(self) -> bool:
+    def _collided(self, corners: NDArray[np.float64]) -> bool:
         centres, yaws, _ = self._vehicles
-        near = (
-            np.linalg.norm(centres - self.ego.position, axis=1) < 8.0 if len(centres) else np.zeros(0, bool)
-        )
+        if not len(centres):
+            return False
+        d = centres - self.ego.position
+        near = (d * d).sum(axis=1) < 8.0**2  # farther than the two half-diagonals: no contact
         if not near.any():
             return False
         boxes = box_corners(centres[near], yaws[near], VEHICLE_LENGTH, VEHICLE_WIDTH)
-        return bool(boxes_overlap(self._ego_corners()[None], boxes).any())
+        return bool(boxes_overlap(corners[None], boxes).any())
 
     def _is_blocked(self) -> bool:
         """Stopped for ``blocked_seconds`` with no red/yellow light and no car just ahead to wait for."""
@@ -473,12 +505,10 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
 
     def _in_route_lanes(self) -> bool:
         assert self.route is not None and self.road_map is not None
-        return self.route.distance_to_route(self.road_map, self.ego.position) <= 0.0
+        return self._route_distance <= 0.0
 
     def _light_state(self, tls: str, link: int) -> str:
-        states = self._light_cache.get(tls)
-        if states is None:
-            states = self._light_cache[tls] = self._sumo.trafficlight.getRedYellowGreenState(tls)
+        states = self._light_cache.get(tls, "")
         return states[link] if 0 <= link < len(states) else "O"
 
     # --- observation ----------------------------------------------------------------------------
@@ -486,29 +516,25 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
     def _observation(self) -> Obs:
         assert self._renderer is not None and self.road_map is not None and self.route is not None
         road_map, ego = self.road_map, self.ego.position
-        lights_near = np.flatnonzero(
-            np.linalg.norm(road_map.stop_lines.mean(axis=1) - ego, axis=1) < self._renderer.radius
-        )
-        states = [self._light_state(road_map.stop_tls[i], int(road_map.stop_link[i])) for i in lights_near]
-        centres, yaws, speeds = self._vehicles
+        near = np.flatnonzero(((road_map.stop_mid - ego) ** 2).sum(axis=1) < self._renderer.radius**2)
+        states = [self._light_state(road_map.stop_tls[i], int(road_map.stop_link[i])) for i in near]
         past = self._past[0] if len(self._past) == PAST_STEPS else None
         bev = self._renderer.render(
-            ego, self.ego.yaw, self._vehicles, past, (road_map.stop_lines[lights_near], states),
+            ego, self.ego.yaw, self._vehicles, past, (road_map.stop_lines[near], states),
             (VEHICLE_LENGTH, VEHICLE_WIDTH),
         )  # fmt: skip
-        self._past.append((centres, yaws)) if hasattr(self, "_past") else None
         measurements = np.array(
             [
                 self.ego.speed / 10.0,
-                self._last_action[0] if hasattr(self, "_last_action") else 0.0,
-                self._last_action[1] if hasattr(self, "_last_action") else 0.0,
+                self._last_action[0],
+                self._last_action[1],
                 self.ego.accel / 4.0,
-                self._comfort.rows[1] @ np.asarray(self._comfort.yaw) if self._comfort.yaw else 0.0,
+                self._yaw_rate,
                 self._speed_limit / 10.0,
                 self._lateral / (0.5 * self._lane_width),
-                1.0 - self._rc if hasattr(self, "_rc") else 1.0,
-                1.0 if getattr(self, "_ttc_ticks", 0) > 0 else 0.0,
-                sum(t > 0 for t in getattr(self, "_comfort_ticks", [])) / len(rw.COMFORT_METRICS),
+                1.0 - self._rc,
+                1.0 if self._ttc_ticks > 0 else 0.0,
+                sum(t > 0 for t in self._comfort_ticks) / len(rw.COMFORT_METRICS),
             ],
             dtype=np.float32,
         )
@@ -516,11 +542,11 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
 
     def _info(self, end_reason: str | None) -> dict[str, Any]:
         info: dict[str, Any] = {
-            "route_completion": float(getattr(self, "_rc", 0.0)),
-            "distance_m": self.distance_m if hasattr(self, "_s") else 0.0,
+            "route_completion": float(self._rc),
+            "distance_m": self.distance_m,
             "speed": float(self.ego.speed),
             "episode_seed": self.episode_seed,
-            "reward_terms": dict(getattr(self, "_terms", {})),
+            "reward_terms": dict(self._terms),
         }
         if end_reason is not None:
             info["infractions"] = dict(self._infractions)

@@ -9,16 +9,21 @@ TTC_TIMES = (0.1, 0.3, 0.5, 0.7, 0.9)
 """Forecast times of CaRL's TTC check, seconds."""
 
 
+_FWD = np.array([1.0, -1.0, -1.0, 1.0])
+_LEFT = np.array([1.0, 1.0, -1.0, -1.0])
+
+
 def box_corners(
     centre: NDArray[np.float64], yaw: NDArray[np.float64], length: float, width: float
 ) -> NDArray[np.float64]:
     """Corners (N, 4, 2) of boxes with centres (N, 2) and headings (N,), counter-clockwise from front-left."""
-    c, s = np.cos(yaw), np.sin(yaw)
-    fwd = np.stack([c, s], axis=-1) * (0.5 * length)
-    left = np.stack([-s, c], axis=-1) * (0.5 * width)
-    return np.stack(
-        [centre + fwd + left, centre - fwd + left, centre - fwd - left, centre + fwd - left], axis=-2
-    )
+    c = np.cos(yaw)[..., None]
+    s = np.sin(yaw)[..., None]
+    fwd, left = _FWD * (0.5 * length), _LEFT * (0.5 * width)
+    out = np.empty((*np.shape(yaw), 4, 2))
+    out[..., 0] = centre[..., 0, None] + fwd * c - left * s
+    out[..., 1] = centre[..., 1, None] + fwd * s + left * c
+    return out
 
 
 def boxes_overlap(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -58,8 +63,15 @@ def ttc_violation(
     others, others_yaw, others_speed = others[ahead], others_yaw[ahead], others_speed[ahead]
     t = np.asarray(TTC_TIMES)[:, None]
     ego_future = ego + t * ego_speed * heading  # (T, 2)
-    ego_box = box_corners(ego_future, np.full(len(TTC_TIMES), ego_yaw), ego_length, ego_width)
     dirs = np.stack([np.cos(others_yaw), np.sin(others_yaw)], axis=-1)
     future = others[None] + t[..., None] * others_speed[None, :, None] * dirs[None]  # (T, N, 2)
-    boxes = box_corners(future, np.broadcast_to(others_yaw, future.shape[:2]), length, width)
-    return bool(boxes_overlap(ego_box[:, None], boxes).any())
+    # bounding circles first: boxes whose centres stay farther apart than the half-diagonals never touch
+    gap = future - ego_future[:, None]
+    radius = 0.5 * (np.hypot(length, width) + np.hypot(ego_length, ego_width))
+    close = (gap * gap).sum(axis=-1) < radius * radius  # (T, N)
+    if not close.any():
+        return False
+    times, idx = np.nonzero(close)
+    ego_box = box_corners(ego_future[times], np.full(len(times), ego_yaw), ego_length, ego_width)
+    boxes = box_corners(future[times, idx], others_yaw[idx], length, width)
+    return bool(boxes_overlap(ego_box, boxes).any())

@@ -8,6 +8,7 @@ once per network: drivable area and lane boundaries, in map pixels (row 0 at the
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import subprocess
 import tempfile
@@ -24,7 +25,7 @@ from robostack.core.errors import ConfigError, RobostackError
 GENERATED = ("grid", "spider", "rand")
 MAP_MARGIN_M = 60.0
 """Empty border around the network in the static map, so crops near the edge stay inside it."""
-NETWORK_FORMAT = 1
+NETWORK_FORMAT = 2
 """Bump when the generation arguments change, so cached networks are rebuilt."""
 
 
@@ -42,7 +43,7 @@ def _netgenerate_args(kind: str, seed: int, lanes: int) -> list[str]:
     common = ["-L", str(lanes), "--no-turnarounds", "true", "--seed", str(seed), "--tls.guess", "true"]
     common += ["--tls.guess.threshold", "40", "--default.speed", f"{rng.choice([11.11, 13.89]):.2f}"]
     if kind == "grid":
-        nx, ny = (int(v) for v in rng.integers(2, 5, size=2))
+        nx, ny = (int(v) for v in rng.integers(2, 4, size=2))
         lx, ly = (float(v) for v in rng.uniform(90, 160, size=2))
         return [
             "--grid",
@@ -152,6 +153,7 @@ class RoadMap:
     stop_link: NDArray[np.int64] = field(repr=False)
     """Link index used to colour each stop line (the lane's first connection)."""
     stop_lane: list[str] = field(repr=False)
+    stop_mid: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.zeros((0, 2)))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -171,11 +173,11 @@ class RoadMap:
 
 
 def _lookup(mask: NDArray[np.uint8], pixels: NDArray[np.float64]) -> NDArray[np.bool_]:
-    cols = np.floor(pixels[:, 0]).astype(np.int64)
-    rows = np.floor(pixels[:, 1]).astype(np.int64)
-    inside = (rows >= 0) & (rows < mask.shape[0]) & (cols >= 0) & (cols < mask.shape[1])
+    h, w = mask.shape
     out = np.zeros(len(pixels), dtype=bool)
-    out[inside] = mask[rows[inside], cols[inside]] > 0
+    for i, (col, row) in enumerate(pixels.tolist()):  # a handful of points: plain Python is fastest
+        c, r = math.floor(col), math.floor(row)
+        out[i] = 0 <= r < h and 0 <= c < w and mask[r, c] > 0
     return out
 
 
@@ -336,6 +338,7 @@ def _collect_stop_lines(road_map: RoadMap) -> None:
     road_map.stop_tls = tls
     road_map.stop_link = np.asarray(links, dtype=np.int64)
     road_map.stop_lane = lanes
+    road_map.stop_mid = road_map.stop_lines.mean(axis=1)
 
 
 def network_digest(path: Path) -> str:

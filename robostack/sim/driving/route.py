@@ -3,6 +3,7 @@ raster mask, the stop lines it crosses, and progress along it."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import cv2
@@ -80,8 +81,10 @@ class Route:
         return None
 
     def distance_to_route(self, road_map: RoadMap, point: NDArray[np.float64]) -> float:
-        col, row = road_map.to_pixels(point[None])[0]
-        r, c = int(row), int(col)
+        x0, y1 = road_map.origin
+        col = (float(point[0]) - x0) * road_map.pixels_per_meter
+        row = (y1 - float(point[1])) * road_map.pixels_per_meter
+        r, c = math.floor(row), math.floor(col)
         if not (0 <= r < self.distance.shape[0] and 0 <= c < self.distance.shape[1]):
             return float("inf")
         return float(self.distance[r, c])
