@@ -5,7 +5,7 @@ Both read the environment's privileged state (`attach(env)`), which the learned 
 - `SumoDriverPolicy`: SUMO's Krauss driver model drives the ego along its route (``ego_control=
   "sumo"``): it keeps its lane, follows leaders and obeys traffic lights. The upper reference.
 - `LaneFollowingPolicy`: pure pursuit on the route's reference line, a cruise speed under the limit,
-  a gap controller behind the car ahead, and a stop before red and yellow lights.
+  a gap controller behind the car ahead, and a stop before red lights (and yellow ones it can still stop for).
 """
 
 from __future__ import annotations
@@ -66,13 +66,18 @@ class LaneFollowingPolicy:
             gap, speed = leader
             safe = self.min_gap + self.time_gap * ego.speed
             target = min(target, max(0.0, speed + 0.5 * (gap - safe)))
+        accel = float(np.clip(1.5 * (target - ego.speed), -cfg.max_brake, cfg.max_accel))
         light = env.next_light()
         if light is not None and light[1] in "rRyYu":
             distance = light[0] - self.stop_margin
             can_stop = ego.speed**2 / (2 * cfg.max_brake) < light[0]
-            if light[1] in "rR" or can_stop:  # on yellow, go through when too close to stop
-                target = min(target, math.sqrt(max(0.0, 2 * self.comfortable_brake * max(distance, 0.0))))
-        accel = float(np.clip(1.5 * (target - ego.speed), -cfg.max_brake, cfg.max_accel))
+            if light[1] in "rR" or can_stop:  # on yellow, go through only when too close to stop
+                # the deceleration that stops at the line, applied as soon as it matters
+                needed = ego.speed**2 / (2 * max(distance, 0.1))
+                if distance < 0.5:
+                    accel = -cfg.max_brake
+                elif needed > 0.5 * self.comfortable_brake:
+                    accel = min(accel, -min(1.2 * needed, cfg.max_brake))
         a0 = accel / (cfg.max_accel if accel >= 0 else cfg.max_brake)
         return np.array([a0, steer], np.float32)
 
