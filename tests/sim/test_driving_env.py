@@ -23,13 +23,17 @@ def env() -> DrivingEnv:
     env.close()
 
 
-def _rollout(env: DrivingEnv, seed: int, steps: int) -> tuple[list[np.ndarray], list[float], dict]:
+def _rollout(
+    env: DrivingEnv, seed: int, steps: int, render: bool = False
+) -> tuple[list[np.ndarray], list[float], dict]:
     obs, info = env.reset(seed=seed)
     frames, rewards = [obs["bev"].copy()], []
     rng = np.random.default_rng(123)
     for _ in range(steps):
         action = np.array([rng.uniform(0.0, 1.0), rng.uniform(-0.1, 0.1)], np.float32)
         obs, reward, terminated, truncated, info = env.step(action)
+        if render:
+            assert env.render().shape == (256, 512, 3)
         frames.append(obs["bev"].copy())
         rewards.append(reward)
         if terminated or truncated:
@@ -138,3 +142,38 @@ def test_train_and_eval_seeds_use_disjoint_networks() -> None:
     evaluation = {episode_network_seed(s, 16) for s in range(EVAL_SEED_START, EVAL_SEED_START + 5000)}
     assert len(train) == 16 and len(evaluation) == 16
     assert not train & evaluation
+
+
+@pytest.mark.parametrize("kind", ["spider", "rand"])
+def test_every_generated_network_kind_drives(kind: str) -> None:
+    env = DrivingEnv(SMALL.model_copy(update={"network": kind}))
+    obs, _ = env.reset(seed=0)
+    for _ in range(5):
+        obs, *_ = env.step(np.array([0.5, 0.0], np.float32))
+    assert obs["bev"][CHANNELS.index("road")].any()
+    env.close()
+
+
+def test_a_user_network_file() -> None:
+    from robostack.sim.driving.network import generate_network
+
+    path = generate_network("grid", 77, lanes=1)
+    env = DrivingEnv(SMALL.model_copy(update={"network": str(path)}))
+    for seed in (0, 1, EVAL_SEED_START):
+        env.reset(seed=seed)
+        assert env.road_map.path == path, "a user network is used for every seed"
+        assert all(len(env.road_map.edge_lanes[e]) == 1 for e in env.route.edges)
+    env.close()
+
+
+def test_render_does_not_change_the_episode() -> None:
+    plain = DrivingEnv(SMALL)
+    a, _, _ = _rollout(plain, 9, 12)
+    plain.close()
+    rendered = DrivingEnv(SMALL, render_mode="rgb_array")
+    rendered.reset(seed=9)
+    frame = rendered.render()
+    assert frame is not None and frame.shape == (256, 512, 3) and frame.dtype == np.uint8
+    b, _, _ = _rollout(rendered, 9, 12, render=True)
+    rendered.close()
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))

@@ -232,12 +232,13 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         return obs, reward, terminated, truncated, self._info(reason if terminated or truncated else None)
 
     def render(self) -> NDArray[np.uint8] | None:
-        """The BEV raster as an RGB image (``render_mode="rgb_array"``)."""
+        """The BEV raster (in colour, 256 px) beside a north-up top-down view with the route
+        (``render_mode="rgb_array"``): (256, 512, 3) uint8."""
         if self.render_mode is None:
             return None
-        from robostack.sim.driving.render import bev_to_rgb
+        from robostack.sim.driving.render import side_by_side
 
-        return bev_to_rgb(self._observation()["bev"])
+        return side_by_side(self, self._observation()["bev"])
 
     def close(self) -> None:
         if self._started and _owner[0] is self:
