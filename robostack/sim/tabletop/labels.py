@@ -15,7 +15,8 @@ the receptacle for 8 yaw bins (45 degree steps, M2T2's prompts): every trial is 
 object dropped from 1 cm above the surface found by a downward ray; copies never collide with each
 other (collision groups), so all grid cells and yaws run in one short simulation. Success = no
 penetration at release, and after 0.5 s the object rests on the receptacle (not the table), moved
-< 2 cm and tilted < 20 degrees.
+< 2 cm and tilted < 20 degrees. Cells whose downward ray meets the table or another object
+rather than the receptacle are failures without a simulation.
 """
 
 from __future__ import annotations
@@ -364,6 +365,17 @@ def place_grid(world: TabletopWorld) -> NDArray[np.float64]:
     return np.concatenate([xy, z[:, None]], 1)
 
 
+def grid_on_receptacle(world: TabletopWorld, grid: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Cells whose downward ray first meets the receptacle; the rest (table, other objects) would
+    rest on something else, so they are failures without a simulation."""
+    rec = world.scene.receptacle if world.scene else None
+    assert rec is not None
+    froms = [[x, y, 0.5] for x, y, _ in grid]
+    tos = [[x, y, -0.05] for x, y, _ in grid]
+    hits = p.rayTestBatch(froms, tos, physicsClientId=world.client)
+    return np.array([h[0] == rec.body for h in hits], dtype=bool)
+
+
 def label_placements(world: TabletopWorld, held: HeldObject) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Try every grid cell x yaw bin (module docstring); returns (grid (P, 3), success (P, 8)).
 
@@ -376,6 +388,7 @@ def label_placements(world: TabletopWorld, held: HeldObject) -> tuple[NDArray[np
     c = world.client
     rec = scene.receptacle
     grid = place_grid(world)
+    on_rec = grid_on_receptacle(world, grid)
     state = p.saveState(physicsClientId=c)
     added: list[int] = []
     floor = p.createCollisionShape(p.GEOM_BOX, halfExtents=[20, 20, 0.05], physicsClientId=c)
@@ -394,7 +407,7 @@ def label_placements(world: TabletopWorld, held: HeldObject) -> tuple[NDArray[np
         for sub in range(4):
             offset = np.array([1.5 * (group % 8), 1.5 * (group // 8), -50.0])
             group += 1
-            sel = np.flatnonzero((local[:, 0] % 2 == sub % 2) & (local[:, 1] % 2 == sub // 2))
+            sel = np.flatnonzero((local[:, 0] % 2 == sub % 2) & (local[:, 1] % 2 == sub // 2) & on_rec)
             base = world.add_receptacle(rec.kind, rec.centre + offset[:2], rec.yaw)
             _shift(c, base.body, offset)
             added.append(base.body)
@@ -409,7 +422,11 @@ def label_placements(world: TabletopWorld, held: HeldObject) -> tuple[NDArray[np
     added.extend(b for b, *_ in copies)
     p.performCollisionDetection(physicsClientId=c)
     start_ok = {b: all(cp[8] > -0.002 for cp in p.getContactPoints(b, physicsClientId=c)) for b, *_ in copies}
-    for _ in range(72):  # 0.3 s
+    for b, ok in start_ok.items():  # failed already: take them out of the simulation
+        if not ok:
+            p.resetBasePositionAndOrientation(b, [0, 0, -100.0], [0, 0, 0, 1], physicsClientId=c)
+            p.changeDynamics(b, -1, mass=0.0, physicsClientId=c)
+    for _ in range(60):  # 0.25 s
         p.stepSimulation(physicsClientId=c)
     success = np.zeros((len(grid), NUM_YAW_BINS), bool)
     for body, i, k, pos, rec_body in copies:
