@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,25 +67,30 @@ class ComfortSignals:
     def __init__(self, dt: float) -> None:
         self.dt = dt
         self.rows = _savgol_rows(self.WINDOW, 2, dt)
-        self.speed: deque[float] = deque(maxlen=self.WINDOW)
-        self.yaw: deque[float] = deque(maxlen=self.WINDOW)
-        self.lat_acc: deque[float] = deque(maxlen=self.WINDOW)
+        self.speed = np.zeros(self.WINDOW)
+        self.yaw = np.zeros(self.WINDOW)
+        self.lat_acc = np.zeros(self.WINDOW)
 
     def reset(self, speed: float, yaw: float) -> None:
-        for buf, value in ((self.speed, speed), (self.yaw, yaw), (self.lat_acc, 0.0)):
-            buf.clear()
-            buf.extend([value] * self.WINDOW)
+        self.speed[:] = speed
+        self.yaw[:] = yaw
+        self.lat_acc[:] = 0.0
+
+    @staticmethod
+    def _push(buf: NDArray[np.float64], value: float) -> None:
+        buf[:-1] = buf[1:]
+        buf[-1] = value
 
     def update(self, speed: float, yaw: float) -> dict[str, float]:
-        last = self.yaw[-1]
+        last = float(self.yaw[-1])
         yaw = last + (yaw - last + math.pi) % (2 * math.pi) - math.pi  # unwrap
-        self.speed.append(speed)
-        self.yaw.append(yaw)
-        v = self.rows @ np.asarray(self.speed)
-        w = self.rows @ np.asarray(self.yaw)
+        self._push(self.speed, speed)
+        self._push(self.yaw, yaw)
+        v = self.rows @ self.speed
+        w = self.rows @ self.yaw
         lat_acc = float(v[0] * w[1])
-        self.lat_acc.append(lat_acc)
-        lat_jerk = float(self.rows[1] @ np.asarray(self.lat_acc))
+        self._push(self.lat_acc, lat_acc)
+        lat_jerk = float(self.rows[1] @ self.lat_acc)
         return {
             "lon_acc": float(v[1]),
             "lat_acc": lat_acc,

@@ -190,7 +190,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
             if not arrived:
                 self._read_sumo_ego()
             a = np.array([self.ego.accel / (c.max_accel if self.ego.accel >= 0 else c.max_brake), 0.0])
-        self._last_action = np.clip(a, -1, 1).astype(np.float32)
+        self._last_action = np.clip(a, -1.0, 1.0).astype(np.float32)
         self._read_world()
         self._steps += 1
 
@@ -424,22 +424,15 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
     def _read_world(self) -> None:
         """Cars around the ego (box centres, headings, speeds) and the ego's lane, from subscriptions."""
         tc, sumo = self._tc, self._sumo
-        results = (
-            sumo.vehicle.getContextSubscriptionResults("ego") if "ego" in sumo.vehicle.getIDList() else {}
-        )
-        others = [(k, v) for k, v in sorted(results.items()) if k != "ego"]
-        n = len(others)
-        centres = np.empty((n, 2))
-        yaws = np.empty(n)
-        speeds = np.empty(n)
-        for i, (_, values) in enumerate(others):
-            fx, fy = values[tc.VAR_POSITION]
-            yaw = math.radians(90.0 - values[tc.VAR_ANGLE])
-            centres[i] = (
-                fx - 0.5 * VEHICLE_LENGTH * math.cos(yaw),
-                fy - 0.5 * VEHICLE_LENGTH * math.sin(yaw),
-            )
-            yaws[i], speeds[i] = yaw, values[tc.VAR_SPEED]
+        gone = self.config.ego_control == "sumo" and "ego" not in sumo.vehicle.getIDList()
+        results = {} if gone else sumo.vehicle.getContextSubscriptionResults("ego")
+        others = [v for k, v in sorted(results.items()) if k != "ego"]
+        pos, ang, spd = tc.VAR_POSITION, tc.VAR_ANGLE, tc.VAR_SPEED
+        fronts = np.array([v[pos] for v in others], dtype=np.float64).reshape(-1, 2)
+        yaws = np.radians(90.0 - np.array([v[ang] for v in others], dtype=np.float64))
+        speeds = np.array([v[spd] for v in others], dtype=np.float64)
+        # SUMO reports the front bumper; the box centre is half a car behind it
+        centres = fronts - (0.5 * VEHICLE_LENGTH) * np.stack([np.cos(yaws), np.sin(yaws)], axis=-1)
         self._vehicles = (centres, yaws, speeds)
         own = sumo.vehicle.getSubscriptionResults("ego") if results else {}
         self._lane = str(own.get(tc.VAR_LANE_ID, ""))

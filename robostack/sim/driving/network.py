@@ -169,16 +169,14 @@ class RoadMap:
 
     def on_road(self, points: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Whether each world point (N, 2) lies on the drivable area."""
-        return _lookup(self.road, self.to_pixels(points))
-
-
-def _lookup(mask: NDArray[np.uint8], pixels: NDArray[np.float64]) -> NDArray[np.bool_]:
-    h, w = mask.shape
-    out = np.zeros(len(pixels), dtype=bool)
-    for i, (col, row) in enumerate(pixels.tolist()):  # a handful of points: plain Python is fastest
-        c, r = math.floor(col), math.floor(row)
-        out[i] = 0 <= r < h and 0 <= c < w and mask[r, c] > 0
-    return out
+        x0, y1 = self.origin
+        ppm = self.pixels_per_meter
+        h, w = self.road.shape
+        out = np.zeros(len(points), dtype=bool)
+        for i, (x, y) in enumerate(points.tolist()):  # a handful of points: plain Python is fastest
+            c, r = math.floor((x - x0) * ppm), math.floor((y1 - y) * ppm)
+            out[i] = 0 <= r < h and 0 <= c < w and self.road[r, c] > 0
+        return out
 
 
 def offset_polyline(line: NDArray[np.float64], offset: float) -> NDArray[np.float64]:

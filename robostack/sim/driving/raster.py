@@ -71,15 +71,18 @@ class BevRenderer:
         out[3:] = 0
         length, width = vehicle_size
         centres, yaws, speeds = vehicles
-        if len(centres):
-            corners = self.to_raster(box_corners(centres, yaws, length, width), ego, yaw)
+        keep = self._visible(centres, ego, yaw, length)
+        if keep.any():
+            corners = self.to_raster(box_corners(centres[keep], yaws[keep], length, width), ego, yaw)
             pts = np.round(corners * 4).astype(np.int32)
-            values = 100 + np.round(155 * np.clip(speeds / SPEED_FULL_SCALE, 0, 1)).astype(int)
-            for poly, value in zip(pts, values, strict=True):
-                cv2.fillConvexPoly(out[3], poly, int(value), cv2.LINE_8, shift=2)
+            values = 100 + np.round(155 * np.clip(speeds[keep] / SPEED_FULL_SCALE, 0, 1)).astype(int)
+            for poly, value in zip(pts, values.tolist(), strict=True):
+                cv2.fillConvexPoly(out[3], poly, value, cv2.LINE_8, shift=2)
         if past is not None and len(past[0]):
-            corners = self.to_raster(box_corners(past[0], past[1], length, width), ego, yaw)
-            cv2.fillPoly(out[4], list(np.round(corners * 4).astype(np.int32)), 255, cv2.LINE_8, shift=2)
+            keep = self._visible(past[0], ego, yaw, length)
+            if keep.any():
+                corners = self.to_raster(box_corners(past[0][keep], past[1][keep], length, width), ego, yaw)
+                cv2.fillPoly(out[4], list(np.round(corners * 4).astype(np.int32)), 255, cv2.LINE_8, shift=2)
         lines, states = lights
         if len(lines):
             ends = np.round(self.to_raster(lines, ego, yaw) * 4).astype(np.int32)
@@ -89,6 +92,17 @@ class BevRenderer:
                     out[5], tuple(a), tuple(b), LIGHT_VALUE.get(state, 0), thickness, cv2.LINE_8, shift=2
                 )
         return out
+
+    def _visible(
+        self, centres: NDArray[np.float64], ego: NDArray[np.float64], yaw: float, length: float
+    ) -> NDArray[np.bool_]:
+        """Boxes whose centre lies within the raster grown by a car length (cheap culling)."""
+        if not len(centres):
+            return np.zeros(0, dtype=bool)
+        pixels = self.to_raster(centres, ego, yaw)
+        margin = length * self.ppm
+        lo, hi = -margin, self.size + margin
+        return (pixels[:, 0] > lo) & (pixels[:, 0] < hi) & (pixels[:, 1] > lo) & (pixels[:, 1] < hi)
 
     def _static_crop(self, ego: NDArray[np.float64], yaw: float) -> NDArray[np.uint8]:
         # raster pixel (col, row) -> world -> map pixel, as one affine map for cv2 (inverse warp)

@@ -49,12 +49,12 @@ class Route:
 
     def completion(self, s: float) -> float:
         """Route completion in [0, 1] at arc length ``s``."""
-        return float(np.clip((s - self.start_s) / self.length, 0.0, 1.0))
+        return min(max((s - self.start_s) / self.length, 0.0), 1.0)
 
     def point_at(self, s: float) -> tuple[NDArray[np.float64], float]:
         """Position and heading (rad) of the reference line at arc length ``s``."""
-        s = float(np.clip(s, 0.0, self.cum[-1]))
-        i = int(np.clip(np.searchsorted(self.cum, s, side="right") - 1, 0, len(self.line) - 2))
+        s = min(max(float(s), 0.0), float(self.cum[-1]))
+        i = min(max(int(np.searchsorted(self.cum, s, side="right")) - 1, 0), len(self.line) - 2)
         seg = self.line[i + 1] - self.line[i]
         length = max(float(self.cum[i + 1] - self.cum[i]), 1e-9)
         point = self.line[i] + seg * ((s - self.cum[i]) / length)
