@@ -358,11 +358,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
 
     def _traffic_count(self) -> int:
         assert self.road_map is not None
-        total = sum(
-            float(np.linalg.norm(np.diff(line, axis=0), axis=1).sum())
-            for line in self.road_map.lanes.values()
-        )
-        return int(round(self.config.traffic_density * total))
+        return int(round(self.config.traffic_density * self.road_map.total_lane_length))
 
     def _spawn_traffic(self, rng: np.random.Generator, count: int, depart_pos: str = "random_free") -> None:
         assert self.road_map is not None

@@ -154,6 +154,16 @@ class RoadMap:
     """Link index used to colour each stop line (the lane's first connection)."""
     stop_lane: list[str] = field(repr=False)
     stop_mid: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.zeros((0, 2)))
+    _total_lane_length: float | None = field(default=None, repr=False)
+
+    @property
+    def total_lane_length(self) -> float:
+        """Metres of (normal) lane in the network: the traffic is this times the density."""
+        if self._total_lane_length is None:
+            self._total_lane_length = sum(
+                float(np.linalg.norm(np.diff(line, axis=0), axis=1).sum()) for line in self.lanes.values()
+            )
+        return self._total_lane_length
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -192,7 +202,7 @@ def offset_polyline(line: NDArray[np.float64], offset: float) -> NDArray[np.floa
     return line + offset * vertex
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)  # holds every network of a training pool (16) and an eval pool
 def load_road_map(path: Path, pixels_per_meter: float) -> RoadMap:
     """Read a network with sumolib and draw its static layers (cached per process)."""
     import sumolib

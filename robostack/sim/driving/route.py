@@ -118,9 +118,23 @@ def build_route(road_map: RoadMap, edges: list[str], start_lane: str | None = No
     cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
     stops = [StopLine(s=float(cum[k]), tls=tls, link_index=link) for k, tls, link in stop_at]
     mask = _route_mask(road_map, edges)
-    inverse = np.where(mask > 0, 0, 255).astype(np.uint8)
-    distance = cv2.distanceTransform(inverse, cv2.DIST_L2, 3) / road_map.pixels_per_meter
+    distance = _distance_to_mask(mask, road_map.pixels_per_meter)
     return Route(edges=list(edges), line=points, cum=cum, stops=stops, mask=mask, distance=distance)
+
+
+def _distance_to_mask(mask: NDArray[np.uint8], pixels_per_meter: float) -> NDArray[np.float32]:
+    """Metres from each pixel to the mask. Exact within 20 m of the route's bounding box (the only
+    place the off-route test asks at a useful distance); farther pixels read as 1e6 m."""
+    distance = np.full(mask.shape, 1e6, np.float32)
+    x, y, w, h = cv2.boundingRect(mask)
+    if w == 0 or h == 0:
+        return distance
+    pad = int(np.ceil(20.0 * pixels_per_meter))
+    r0, r1 = max(y - pad, 0), min(y + h + pad, mask.shape[0])
+    c0, c1 = max(x - pad, 0), min(x + w + pad, mask.shape[1])
+    inverse = np.where(mask[r0:r1, c0:c1] > 0, 0, 255).astype(np.uint8)
+    distance[r0:r1, c0:c1] = cv2.distanceTransform(inverse, cv2.DIST_L2, 3) / pixels_per_meter
+    return distance
 
 
 def _route_mask(road_map: RoadMap, edges: list[str]) -> NDArray[np.uint8]:
