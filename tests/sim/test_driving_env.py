@@ -177,3 +177,20 @@ def test_render_does_not_change_the_episode() -> None:
     b, _, _ = _rollout(rendered, 9, 12, render=True)
     rendered.close()
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_unseeded_resets_continue_in_the_same_split() -> None:
+    def chain(first: int) -> list[int]:
+        env = DrivingEnv(SMALL.model_copy(update={"traffic_density": 0.0}))
+        env.reset(seed=first)
+        seeds = [first]
+        for _ in range(4):
+            env.reset()
+            seeds.append(env.episode_seed)
+        env.close()
+        return seeds
+
+    train = chain(11)
+    assert train == chain(11), "reproducible from the first seed"
+    assert len(set(train)) == 5 and all(s < EVAL_SEED_START for s in train)
+    assert all(s >= EVAL_SEED_START for s in chain(EVAL_SEED_START + 11))

@@ -94,7 +94,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         )
         self.action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
         self._reward_fn = rw.REWARDS[c.reward]
-        self._next_seed: int | None = None
+        self._seeded = False
         self.episode_seed = c.seed
         self.road_map: RoadMap | None = None
         self.route: Route | None = None
@@ -131,15 +131,18 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Obs, dict[str, Any]]:
         if seed is not None:
+            super().reset(seed=seed)
             episode = int(seed)
-        elif self._next_seed is None:
+        elif not self._seeded:
+            super().reset(seed=self.config.seed)
             episode = self.config.seed
         else:
-            episode = self._next_seed
-        super().reset(seed=episode)
-        # the next unseeded reset stays in this seed's split (training / evaluation)
-        base = EVAL_SEED_START if episode >= EVAL_SEED_START else 0
-        self._next_seed = base + int(self.np_random.integers(0, EVAL_SEED_START))
+            # unseeded: the next seed comes from this env's continuing generator, within the split
+            # (training / evaluation) of the episode before
+            super().reset()
+            base = EVAL_SEED_START if self.episode_seed >= EVAL_SEED_START else 0
+            episode = base + int(self.np_random.integers(0, EVAL_SEED_START))
+        self._seeded = True
         self.episode_seed = episode
         rng = np.random.default_rng(episode)
         c = self.config
