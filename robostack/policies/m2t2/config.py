@@ -73,4 +73,10 @@ class M2T2Config(StrictModel):
     place_topk: int = Field(256, description="hardest points in the place-mask BCE (original 1024)")
     adds_weight: float = 100.0
     width_weight: float = 1.0
+    contact_radius: float = Field(
+        0.01,
+        ge=0,
+        description="training masks also mark an object's points this close to one of its successful "
+        "contacts (either finger); the dataset's 5 mm masks are kept (0 = those alone)",
+    )
     max_contacts_per_scene: int = Field(256, description="GT contacts used by the pose loss (README: 512)")

@@ -81,8 +81,8 @@ def write_model_card(directory: str | Path) -> Path:
             f"- {summary['epochs']} epochs, {summary['steps']} steps, "
             f"wall time {summary['wall_minutes']} min "
             f"(1 torch thread, shared 2-core CPU); {summary['parameters']:,} parameters",
-            f"- best validation loss {summary['best_val_loss']:.4g} at epoch {summary['best_epoch']} "
-            "(that checkpoint is saved)",
+            f"- validation loss {summary['saved_val_loss']:.4g} at epoch {summary['saved_epoch']}, "
+            f"the saved checkpoint, on {summary.get('val_scenes', '?')} test scenes",
             "- optimiser: "
             + ", ".join(
                 f"{k} {_fmt(v)}"
@@ -90,10 +90,10 @@ def write_model_card(directory: str | Path) -> Path:
                 if k in ("lr", "weight_decay", "grad_clip", "batch_size")
             ),
             "",
-            "Validation figures at the saved epoch (test split: unseen object models when the data",
+            "Validation figures of the saved checkpoint (test split: unseen object models when the data",
             "splits by object set):",
             "",
-            *_table(summary["val_figures_at_best"]),
+            *_table(summary["val_figures_saved"]),
         ]
         if log:
             lines += [

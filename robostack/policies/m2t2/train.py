@@ -65,11 +65,43 @@ def load_scenes(cfg: TrainConfig) -> tuple[list[Any], list[Any], dict[str, Any]]
     train_set, test_set = GraspDataset(cfg.data, "train"), GraspDataset(cfg.data, "test")
     if len(train_set) == 0 or len(test_set) == 0:
         raise RobostackError(f"{cfg.data}: needs both train and test scenes")
-    train_scenes = [train_set[i] for i in range(len(train_set))]
-    val = [test_set[i] for i in range(min(cfg.val_scenes, len(test_set)))]
-    info = {"source": cfg.data, "train": len(train_set), "test": len(test_set)}
+    train_scenes = TrainScenes(train_set)
+    val = TrainScenes(test_set, cfg.val_scenes)
+    info = {"source": cfg.data, "test": len(test_set)}
     info |= {k: test_set.info[k] for k in ("object_split", "num_points") if k in test_set.info}
     return train_scenes, val, info
+
+
+class TrainScenes:
+    """One split, re-listed on `refresh` so scenes that a running collection writes meanwhile join
+    the next epoch (at most ``limit`` of them); each file is read once."""
+
+    def __init__(self, dataset: Any, limit: int | None = None) -> None:
+        self.dataset, self.limit = dataset, limit
+        self.cache: dict[str, Any] = {}
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Re-list the split; True when it changed."""
+        from robostack.data.grasp_dataset import read_scene
+
+        files = sorted((self.dataset.root / "scenes" / self.dataset.split).glob("scene_*[0-9].npz"))
+        files = files[: self.limit] if self.limit else files
+        for path in files:
+            if str(path) not in self.cache:
+                self.cache[str(path)] = read_scene(path)
+        before = [id(x) for x in getattr(self, "items", [])]
+        self.items = [self.cache[str(p)] for p in files]
+        return before != [id(x) for x in self.items]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> Any:
+        return self.items[i]
+
+    def __iter__(self) -> Any:
+        return iter(self.items)
 
 
 def param_groups(policy: M2T2Policy, weight_decay: float) -> list[dict[str, Any]]:
@@ -79,6 +111,12 @@ def param_groups(policy: M2T2Policy, weight_decay: float) -> list[dict[str, Any]
         no_decay = p.ndim < 2 or "embed" in name or "query_" in name or "norm" in name
         (plain if no_decay else decay).append(p)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
+
+
+def validation_batches(scenes: Any, cfg: M2T2Config, batch_size: int) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(12345)
+    samples = [prepare_scene(s, cfg, rng) for s in scenes]
+    return [collate(samples[i : i + batch_size], cfg) for i in range(0, len(samples), batch_size)]
 
 
 @torch.no_grad()
@@ -99,15 +137,13 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     train_scenes, val_scenes, data_info = load_scenes(cfg)
+    if len(train_scenes) == 0:
+        raise RobostackError("no training scenes")
     policy = M2T2Policy(cfg.model).train()
     if cfg.init_from:
         policy.load_state_dict(M2T2Policy.from_pretrained(cfg.init_from).state_dict())
     mcfg = policy.config
-    val_rng = np.random.default_rng(12345)
-    val_samples = [prepare_scene(s, mcfg, val_rng) for s in val_scenes]
-    val_batches = [
-        collate(val_samples[i : i + cfg.batch_size], mcfg) for i in range(0, len(val_samples), cfg.batch_size)
-    ]
+    val_batches = validation_batches(val_scenes, mcfg, cfg.batch_size)
     opt = torch.optim.AdamW(param_groups(policy, cfg.weight_decay), lr=cfg.lr)
     out = Path(cfg.out)
     steps_per_epoch = math.ceil(len(train_scenes) / cfg.batch_size)
@@ -119,6 +155,11 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
             "train m2t2", total=cfg.epochs * steps_per_epoch, status="", visible=show_progress
         )
         for epoch in range(cfg.epochs):
+            if isinstance(train_scenes, TrainScenes):
+                train_scenes.refresh()
+                bar.update(
+                    task, total=step + (cfg.epochs - epoch) * math.ceil(len(train_scenes) / cfg.batch_size)
+                )
             order = rng.permutation(len(train_scenes))
             for first in range(0, len(order), cfg.batch_size):
                 chosen = [train_scenes[i] for i in order[first : first + cfg.batch_size]]
@@ -137,7 +178,9 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
                 if (time.time() - began) / 60 > cfg.max_minutes:
                     stop = True
                     break
-            val = validate(policy, val_batches, val_scenes)
+            if isinstance(val_scenes, TrainScenes) and val_scenes.refresh():
+                val_batches = validation_batches(val_scenes, mcfg, cfg.batch_size)
+            val = validate(policy, val_batches, list(val_scenes))
             entry = {"epoch": epoch + 1, "step": step, "train_loss": float(np.mean(recent))}
             entry |= {"minutes": round((time.time() - began) / 60, 2)} | {
                 f"val_{k}": v for k, v in val.items()
@@ -146,23 +189,27 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
             bar.console.print(
                 " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in entry.items())
             )
-            if val["loss"] < best:
-                best = val["loss"]
-                policy.save_pretrained(out)
+            # Save every epoch: the validation set grows while the data is still being collected,
+            # so losses from different epochs need not be comparable.
+            best = val["loss"]
+            policy.save_pretrained(out)
             out.mkdir(parents=True, exist_ok=True)
             (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
             if stop:
                 break
-    best_entry = min(log, key=lambda e: e["val_loss"])
+    best_entry = log[-1]
+    data_info["train"] = len(train_scenes)
+    data_info["train_samples_seen"] = step * cfg.batch_size
     summary = {
         "command": " ".join(["robostack", *map(shlex.quote, sys.argv[1:])]) if sys.argv else "",
         "data": data_info,
         "epochs": log[-1]["epoch"],
         "steps": step,
         "wall_minutes": round((time.time() - began) / 60, 1),
-        "best_epoch": best_entry["epoch"],
-        "best_val_loss": best,
-        "val_figures_at_best": {k[4:]: v for k, v in best_entry.items() if k.startswith("val_")},
+        "saved_epoch": best_entry["epoch"],
+        "saved_val_loss": best,
+        "val_scenes": len(val_scenes),
+        "val_figures_saved": {k[4:]: v for k, v in best_entry.items() if k.startswith("val_")},
         "parameters": sum(p.numel() for p in policy.parameters()),
         "train_config": cfg.model_dump(mode="json", exclude={"model"}),
     }
