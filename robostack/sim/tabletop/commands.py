@@ -1,0 +1,80 @@
+"""CLI: ``robostack eval pick-place`` (the tabletop pick-and-place benchmark on unseen objects)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from robostack.core.command import Command
+from robostack.core.registry import register
+
+POLICIES = ("heuristic", "m2t2")
+
+
+def load_pick_place_policy(name: str, path: str | None = None) -> Any:
+    """The policy object the harness drives: ``heuristic`` or ``m2t2`` (loaded lazily)."""
+    from robostack.core.errors import RobostackError
+
+    if name == "heuristic":
+        from robostack.policies.baselines.grasp_heuristic import GraspHeuristic
+
+        return GraspHeuristic()
+    if name == "m2t2":
+        from robostack.core import registry
+
+        folder = path or "policies/m2t2"
+        try:
+            cls = registry.get("policy", "m2t2")
+        except ImportError as err:
+            raise RobostackError(f"policy m2t2 is not available ({err}); use --policy heuristic") from None
+        policy = cls.from_pretrained(folder)
+        missing = [m for m in ("reset", "grasps", "placements") if not callable(getattr(policy, m, None))]
+        if missing:
+            raise RobostackError(f"policy m2t2 from {folder} lacks {', '.join(missing)}() for pick-place")
+        return policy
+    raise RobostackError(f"unknown pick-place policy {name!r}; expected one of {', '.join(POLICIES)}")
+
+
+@register("command", "eval/pick-place")
+class EvalPickPlace(Command):
+    help = "pick-and-place success on tabletop scenes of unseen object models"
+    example = "robostack eval pick-place --policy heuristic --episodes 100 --seed 1000 --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--policy", choices=POLICIES, default="heuristic")
+        parser.add_argument("--checkpoint", default=None, help="m2t2: folder (default policies/m2t2)")
+        parser.add_argument("--episodes", type=int, default=100)
+        parser.add_argument("--seed", type=int, default=1000, help="first test-scene seed")
+        parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.core.errors import RobostackError
+        from robostack.core.logging import progress
+        from robostack.sim.tabletop.evaluate import EpisodeOutcome, evaluate
+
+        if args.episodes < 1:
+            raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
+        if args.seed < 0:
+            raise RobostackError(f"--seed must be non-negative, got {args.seed}")
+        policy = load_pick_place_policy(args.policy, args.checkpoint)
+        with progress(disable=args.no_progress) as bar:
+            task = bar.add_task(f"pick-place {args.policy}", total=args.episodes, status="")
+            done = {"grasp": 0, "place": 0}
+
+            def tick(o: EpisodeOutcome) -> None:
+                done["grasp"] += o.grasped
+                done["place"] += o.placed
+                bar.update(
+                    task, advance=1, status=f"grasped {done['grasp']} placed {done['place']} ({o.reason})"
+                )
+
+            result = evaluate(policy, args.episodes, args.seed, on_episode=tick)
+        summary = {"policy": args.policy, "seed": args.seed, **result.summary()}
+        if args.json:
+            print(json.dumps(summary))
+        else:
+            for key, value in summary.items():
+                print(f"{key:>32}: {value}")
+        return 0

@@ -1,0 +1,207 @@
+"""The pick-and-place benchmark (``robostack eval pick-place``) on scenes of unseen object models.
+
+Episode ``i`` builds test-split scene ``seed + i`` (1-10 objects, one receptacle) and picks a target
+object with a seeded generator. The policy ranks grasps for the target from the fused cloud; the
+harness executes the best one that has a collision-free IK approach (at most `MAX_PLANS` tried), then
+asks for placements of the held object (its observed points, moved with the object into the
+end-effector frame) on the receptacle and executes the best feasible one.
+
+- ``grasp_success``: the target is lifted 15 cm, survives a wrist shake and is still held by both
+  fingers, over all episodes;
+- ``place_success``: the object rests on the receptacle (touching it, not the table, inside its
+  walls, released, still), over the episodes whose grasp succeeded;
+- ``pick_and_place_success``: both, over all episodes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pybullet as p
+from numpy.typing import NDArray
+
+from robostack.sim.tabletop.arm import PREGRASP, PandaArm
+from robostack.sim.tabletop.gripper import MAX_WIDTH
+from robostack.sim.tabletop.world import TabletopConfig, TabletopWorld, rot_z
+
+MAX_PLANS = 20
+HELD_POINTS = 1024
+
+
+class PickPlacePolicy(Protocol):
+    def reset(self) -> None: ...
+
+    def grasps(
+        self, points: NDArray[Any], rgb: NDArray[Any], segment: NDArray[Any], target_index: int
+    ) -> list[tuple[NDArray[Any], float, float]]: ...
+
+    def placements(
+        self,
+        points: NDArray[Any],
+        rgb: NDArray[Any],
+        segment: NDArray[Any],
+        held_points: NDArray[Any],
+        ee_pose: NDArray[Any],
+        receptacle_index: int,
+    ) -> list[tuple[NDArray[Any], float]]: ...
+
+
+@dataclass
+class EpisodeOutcome:
+    seed: int
+    target: str
+    grasped: bool
+    placed: bool
+    reason: str
+    seconds: float
+
+
+@dataclass
+class PickPlaceResult:
+    episodes: int
+    grasp_success: float
+    place_success: float
+    pick_and_place_success: float
+    outcomes: list[EpisodeOutcome] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        reasons: dict[str, int] = {}
+        for o in self.outcomes:
+            reasons[o.reason] = reasons.get(o.reason, 0) + 1
+        return {
+            "episodes": self.episodes,
+            "grasp_success": round(self.grasp_success, 4),
+            "place_success": round(self.place_success, 4),
+            "pick_and_place_success": round(self.pick_and_place_success, 4),
+            "place_success_over_all_episodes": round(
+                sum(o.placed for o in self.outcomes) / max(self.episodes, 1), 4
+            ),
+            "outcomes": dict(sorted(reasons.items())),
+            "object_split": "test (unseen models)",
+        }
+
+
+def held_points_in_ee(
+    points: NDArray[np.float32],
+    segment: NDArray[np.int32],
+    index: int,
+    before: NDArray[np.float64],
+    after: NDArray[np.float64],
+    ee: NDArray[np.float64],
+    rng: np.random.Generator,
+) -> NDArray[np.float32]:
+    """The target's observed points, carried by its motion (object pose ``before`` -> ``after``)
+    into the end-effector frame, resampled to `HELD_POINTS`."""
+    pts = np.asarray(points[segment == index], np.float64)
+    if len(pts) == 0:
+        return np.zeros((0, 3), np.float32)
+    moved = after @ np.linalg.inv(before)
+    world = pts @ moved[:3, :3].T + moved[:3, 3]
+    local = (world - ee[:3, 3]) @ ee[:3, :3]
+    idx = rng.choice(len(local), HELD_POINTS, replace=len(local) < HELD_POINTS)
+    return local[idx].astype(np.float32)
+
+
+def rests_in_receptacle(world: TabletopWorld, arm: PandaArm, body: int) -> bool:
+    scene = world.scene
+    assert scene is not None and scene.receptacle is not None
+    rec = scene.receptacle
+    touching = {cp[2] for cp in p.getContactPoints(body, physicsClientId=world.client)}
+    pos, _ = p.getBasePositionAndOrientation(body, physicsClientId=world.client)
+    local = rot_z(rec.yaw).T @ np.array([pos[0] - rec.centre[0], pos[1] - rec.centre[1], 0.0])
+    if rec.kind == "bowl":
+        inside = float(np.hypot(local[0], local[1])) < rec.inner[0]
+    else:
+        inside = abs(local[0]) < rec.inner[0] and abs(local[1]) < rec.inner[1]
+    lin, _ = p.getBaseVelocity(body, physicsClientId=world.client)
+    return bool(
+        rec.body in touching
+        and world.table not in touching
+        and world.robot not in touching
+        and inside
+        and float(np.linalg.norm(lin)) < 0.05
+    )
+
+
+def run_episode(world: TabletopWorld, policy: PickPlacePolicy, seed: int) -> EpisodeOutcome:
+    start = time.perf_counter()
+    rng = np.random.default_rng([int(seed), 4242])
+    scene = world.build(seed, "test")
+    obs = world.observe(np.random.default_rng([int(seed), 31]))
+    arm = PandaArm(world)
+    arm.go_home()
+    policy.reset()
+    present = [k for k in range(len(scene.objects)) if np.any(obs.segment == k)]
+    if not present:
+        return EpisodeOutcome(seed, "", False, False, "no_object_visible", time.perf_counter() - start)
+    k = int(present[int(rng.integers(len(present)))])
+    target = scene.objects[k]
+    rec_index = len(scene.names) - 1
+
+    def done(grasped: bool, placed: bool, reason: str) -> EpisodeOutcome:
+        return EpisodeOutcome(seed, target.name, grasped, placed, reason, time.perf_counter() - start)
+
+    grasps = policy.grasps(obs.points, obs.rgb, obs.segment, k)
+    plan = None
+    for pose, _width, _score in grasps[:MAX_PLANS]:
+        if not np.all(np.isfinite(pose)):
+            continue
+        candidate = arm.plan_approach(np.asarray(pose, np.float64), MAX_WIDTH, PREGRASP)
+        if candidate.path:
+            plan = candidate
+            break
+    if plan is None:
+        return done(False, False, "no_grasp" if not grasps else "no_feasible_grasp")
+    before = world.object_pose(target.body)
+    if not arm.execute_grasp(plan, target.body):
+        return done(False, False, "grasp_failed")
+    ee = arm.ee_pose()
+    held = held_points_in_ee(obs.points, obs.segment, k, before, world.object_pose(target.body), ee, rng)
+    places = policy.placements(obs.points, obs.rgb, obs.segment, held, ee, rec_index)
+    place_plan = None
+    for pose, _score in places[:MAX_PLANS]:
+        if not np.all(np.isfinite(pose)):
+            continue
+        candidate = arm.plan_approach(
+            np.asarray(pose, np.float64), 0.0, 0.10, ignore=(target.body,), along=np.array([0.0, 0.0, -1.0])
+        )
+        if candidate.path:
+            place_plan = candidate
+            break
+    if place_plan is None:
+        return done(True, False, "no_feasible_place")
+    arm.execute_place(place_plan, target.body)
+    placed = rests_in_receptacle(world, arm, target.body)
+    return done(True, placed, "success" if placed else "place_failed")
+
+
+def evaluate(
+    policy: PickPlacePolicy,
+    episodes: int,
+    seed: int,
+    on_episode: Callable[[EpisodeOutcome], None] | None = None,
+    config: TabletopConfig | None = None,
+) -> PickPlaceResult:
+    world = TabletopWorld(config)
+    outcomes = []
+    try:
+        for i in range(episodes):
+            outcome = run_episode(world, policy, seed + i)
+            outcomes.append(outcome)
+            if on_episode is not None:
+                on_episode(outcome)
+    finally:
+        world.close()
+    grasped = sum(o.grasped for o in outcomes)
+    placed = sum(o.placed for o in outcomes)
+    return PickPlaceResult(
+        episodes=episodes,
+        grasp_success=grasped / episodes,
+        place_success=placed / grasped if grasped else 0.0,
+        pick_and_place_success=placed / episodes,
+        outcomes=outcomes,
+    )
