@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from robostack.policies.m2t2.grasp import build_grasp_poses, control_points
+from robostack.policies.m2t2.model import M2T2Output
 from robostack.policies.m2t2.policy import M2T2Policy
 
 
@@ -43,14 +44,15 @@ def evaluate_scenes(policy: M2T2Policy, scenes: list[Any]) -> dict[str, float]:
     placed: list[bool] = []
     for i, scene in enumerate(scenes):
         policy.seed = i
+        out, idx = policy.infer(scene.points)  # as `grasps` sees a scene: nothing held
         for k, gs in enumerate(scene.grasps):
             if not np.asarray(gs.success, bool).any() or not (np.asarray(scene.segment) == k).any():
                 continue
-            found = policy.grasps(scene.points, scene.rgb, scene.segment, k, max_grasps=1)
+            found = policy.select_grasps(out, idx, scene.points, scene.segment, k, max_grasps=1)
             errors.append(grasp_error(found[0][0], gs) if found else float("inf"))
         held = np.asarray(scene.held_points)
         if len(held) and np.asarray(scene.place_region).any():
-            placed.append(_top_place_ok(policy, scene))
+            placed.append(_top_place_ok(*policy.infer(scene.points, held), scene))
     err = np.asarray(errors)
     return {
         "scenes": len(scenes),
@@ -62,9 +64,8 @@ def evaluate_scenes(policy: M2T2Policy, scenes: list[Any]) -> dict[str, float]:
     }
 
 
-def _top_place_ok(policy: M2T2Policy, scene: Any) -> bool:
+def _top_place_ok(out: M2T2Output, idx: np.ndarray, scene: Any) -> bool:
     """Is the best place query's best point (inside the region/receptacle) placeable in its bin?"""
-    out, idx = policy.infer(scene.points, scene.held_points)
     prob = out.preds[-1].place_masks[0].sigmoid().numpy()  # 8×N
     allowed = np.asarray(scene.place_region, bool)[idx]
     rec = int(getattr(scene, "receptacle_index", -1))

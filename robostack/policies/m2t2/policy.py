@@ -108,7 +108,20 @@ class M2T2Policy(nn.Module):
         if len(segment) != len(points):
             raise RobostackError(f"M2T2: segment has {len(segment)} entries for {len(points)} points")
         out, idx = self.infer(points)
-        on_target = torch.from_numpy(segment[idx] == target_index)
+        return self.select_grasps(out, idx, points, segment, target_index, max_grasps)
+
+    @torch.no_grad()
+    def select_grasps(
+        self,
+        out: M2T2Output,
+        idx: NDArray[np.int64],
+        points: NDArray,
+        segment: NDArray,
+        target_index: int,
+        max_grasps: int = 20,
+    ) -> list[GraspCandidate]:
+        """`grasps` from an `infer` output (one network pass can serve every object of a scene)."""
+        on_target = torch.from_numpy(np.asarray(segment)[idx] == target_index)
         if not bool(on_target.any()):
             return []
         pred = out.preds[-1]
