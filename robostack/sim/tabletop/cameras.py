@@ -101,7 +101,7 @@ def render(client: int, cam: Camera) -> tuple[NDArray[np.float32], NDArray[np.fl
 def fuse(
     views: list[tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.int32]]],
     voxel: float = 0.004,
-    table_voxel: float = 0.012,
+    table_voxel: float = 0.015,
 ) -> Cloud:
     """Fuse cameras' points, crop to the workspace, voxel-down-sample, drop outliers, add normals.
 

@@ -35,7 +35,7 @@ class GraspCollectConfig(StrictModel):
     scenes: int = Field(default=400, ge=1, description="scenes to generate")
     seed: int = Field(default=0, ge=0, description="first scene seed; scene i uses seed + i")
     test_every: int = Field(default=5, ge=2, description="every n-th scene is a test scene (unseen models)")
-    grasps_per_object: int = Field(default=8, ge=1, description="antipodal candidates executed per object")
+    grasps_per_object: int = Field(default=12, ge=1, description="antipodal candidates executed per object")
     min_objects: int = Field(default=2, ge=1)
     max_objects: int = Field(default=6, ge=1, le=10)
     num_points: int = Field(default=4096, ge=256)

@@ -11,12 +11,13 @@ the fingers close, the hand lifts 10 cm and shakes; success = the object left th
 touched by both fingers.
 
 Placements. A held object (upright, random yaw, gripped top-down) is tried on a 2.5 cm xy grid over
-the receptacle for 8 yaw bins (45 degree steps, M2T2's prompts): every trial is a static copy of the
-object dropped from 1 cm above the surface found by a downward ray; copies never collide with each
-other (collision groups), so all grid cells and yaws run in one short simulation. Success = no
-penetration at release, and after 0.5 s the object rests on the receptacle (not the table), moved
-< 2 cm and tilted < 20 degrees. Cells whose downward ray meets the table or another object
-rather than the receptacle are failures without a simulation.
+the receptacle (plus a 2 cm margin) for 8 yaw bins (45 degree steps, M2T2's prompts): every trial
+is a copy of the object released 1 cm above the surface found by a downward ray; copies never
+collide with each other (collision groups) and run side by side on static copies of the receptacle,
+so all trials of a scene share one 0.25 s simulation. Success = no penetration at release, then the
+object rests on the receptacle only (not the table), moved < 2 cm, tilted < 20 degrees, nearly
+still. Cells whose downward ray meets the table or another object rather than the receptacle are
+failures without a simulation.
 """
 
 from __future__ import annotations
