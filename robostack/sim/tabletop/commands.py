@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from robostack.core.command import Command
@@ -69,6 +70,12 @@ class EvalPickPlace(Command):
                 bar.update(
                     task, advance=1, status=f"grasped {done['grasp']} placed {done['place']} ({o.reason})"
                 )
+                if args.no_progress:  # one line per episode on stderr, for logs
+                    print(
+                        f"episode {o.seed} {o.target}: {o.reason} {o.seconds:.1f}s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
             result = evaluate(policy, args.episodes, args.seed, on_episode=tick)
         summary = {"policy": args.policy, "seed": args.seed, **result.summary()}
