@@ -99,14 +99,20 @@ def _highway(steps: int) -> dict[str, Any]:
     env = gymnasium.make("highway-fast-v0")
     env.reset(seed=0)
     env.action_space.seed(0)
+    cpu = time.process_time()
     t = time.perf_counter()
     for _ in range(steps):
         _, _, terminated, truncated, _ = env.step(env.action_space.sample())
         if terminated or truncated:
             env.reset()
     wall = time.perf_counter() - t
+    cpu = time.process_time() - cpu
     env.close()
-    return {"steps_per_s": round(steps / wall, 1), "version": highway_env.__version__}
+    return {
+        "steps_per_s": round(steps / wall, 1),
+        "cpu_steps_per_s": round(steps / cpu, 1),
+        "version": highway_env.__version__,
+    }
 
 
 def benchmark(steps: int = 3000, vector_envs: int = 2, highway_steps: int = 200) -> dict[str, Any]:
@@ -123,6 +129,8 @@ def benchmark(steps: int = 3000, vector_envs: int = 2, highway_steps: int = 200)
         "speedup_vs_highway": round(single["steps_per_s"] / highway["steps_per_s"], 1),
         "driving_step_only_steps_per_s": single["step_only_steps_per_s"],
         "driving_cpu_steps_per_s": single["cpu_steps_per_s"],
+        "highway_fast_cpu_steps_per_s": highway["cpu_steps_per_s"],
+        "speedup_vs_highway_cpu": round(single["cpu_steps_per_s"] / highway["cpu_steps_per_s"], 1),
         "driving_step_ms": single["step_ms"],
         "driving_reset_ms": single["reset_ms"],
         "driving_episodes": single["episodes"],

@@ -471,7 +471,8 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         if not len(centres):
             return False
         d = centres - self.ego.position
-        near = (d * d).sum(axis=1) < 8.0**2  # farther than the two half-diagonals: no contact
+        reach = 0.5 * (math.hypot(EGO_LENGTH, EGO_WIDTH) + math.hypot(VEHICLE_LENGTH, VEHICLE_WIDTH))
+        near = (d * d).sum(axis=1) < reach * reach  # centres farther than the half-diagonals: no contact
         if not near.any():
             return False
         boxes = box_corners(centres[near], yaws[near], VEHICLE_LENGTH, VEHICLE_WIDTH)

@@ -48,12 +48,10 @@ class BevRenderer:
     def to_raster(
         self, points: NDArray[np.float64], ego: NDArray[np.float64], yaw: float
     ) -> NDArray[np.float64]:
-        """World points (..., 2) -> raster (col, row)."""
-        c, s = math.cos(yaw), math.sin(yaw)
-        d = points - ego
-        forward = d[..., 0] * c + d[..., 1] * s
-        left = -d[..., 0] * s + d[..., 1] * c
-        return np.stack([self.col0 - left * self.ppm, self.row0 - forward * self.ppm], axis=-1)
+        """World points (..., 2) -> raster (col, row): col = col0 - left·ppm, row = row0 - forward·ppm."""
+        c, s, k = math.cos(yaw), math.sin(yaw), self.ppm
+        rotate = np.array([[k * s, -k * c], [-k * c, -k * s]])
+        return (points - ego) @ rotate + (self.col0, self.row0)
 
     def render(
         self,
