@@ -85,10 +85,11 @@ class BevRenderer:
         if len(lines):
             ends = np.round(self.to_raster(lines, ego, yaw) * 4).astype(np.int32)
             thickness = max(1, int(round(self.ppm)))
-            for (a, b), state in zip(ends, states, strict=True):
-                cv2.line(
-                    out[5], tuple(a), tuple(b), LIGHT_VALUE.get(state, 0), thickness, cv2.LINE_8, shift=2
-                )
+            values = np.array([LIGHT_VALUE.get(state, 0) for state in states])
+            for value in (80, 170, 255):  # one call per colour; red drawn last, on top
+                chosen = ends[values == value]
+                if len(chosen):
+                    cv2.polylines(out[5], list(chosen), False, value, thickness, cv2.LINE_8, shift=2)
         return out
 
     def _visible(
