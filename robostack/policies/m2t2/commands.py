@@ -37,6 +37,11 @@ class TrainM2T2(Command):
             "--synthetic", type=int, default=None, help="train on N synthetic box scenes instead"
         )
         parser.add_argument("--init-from", default=None, help="continue training a saved policy")
+        parser.add_argument(
+            "--wait-for-data",
+            action="store_true",
+            help="the dataset is still being collected: wait and re-list",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         from robostack.core.config import load_config
@@ -46,6 +51,7 @@ class TrainM2T2(Command):
         flags = {"data": args.data, "out": args.out, "epochs": args.epochs, "batch_size": args.batch_size}
         flags |= {"lr": args.lr, "max_minutes": args.max_minutes, "val_scenes": args.val_scenes}
         flags |= {"threads": args.threads, "synthetic": args.synthetic, "init_from": args.init_from}
+        flags |= {"wait_for_data": args.wait_for_data or None}
         cfg = cfg.model_copy(update={k: v for k, v in flags.items() if v is not None})
         print(json.dumps(train(cfg), indent=2))
         return 0

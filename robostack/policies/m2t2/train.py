@@ -38,11 +38,15 @@ class TrainConfig(StrictModel):
     weight_decay: float = Field(0.05, ge=0)
     grad_clip: float = Field(1.0, gt=0, description="original 0.01; relaxed: it stalls short CPU runs")
     max_minutes: float = Field(60.0, gt=0, description="stop (and save) after this much wall time")
+    val_minutes: float = Field(4.0, ge=0, description="validate at the first epoch end after this long")
     val_scenes: int = Field(24, ge=1, description="test scenes for the validation loss and figures")
     threads: int = Field(1, ge=1)
     seed: int = 0
     synthetic: int = Field(0, ge=0, description="train on this many synthetic box scenes instead of --data")
     init_from: str | None = None
+    wait_for_data: bool = Field(
+        False, description="data still being collected: wait for scenes, re-list each epoch"
+    )
     augment: bool = Field(True, description="turn each training scene by a random multiple of 45° about z")
     model: M2T2Config = M2T2Config()
 
@@ -63,7 +67,7 @@ def load_scenes(cfg: TrainConfig) -> tuple[list[Any], list[Any], dict[str, Any]]
     from robostack.data.grasp_dataset import GraspDataset
 
     train_set, test_set = GraspDataset(cfg.data, "train"), GraspDataset(cfg.data, "test")
-    if len(train_set) == 0 or len(test_set) == 0:
+    if not cfg.wait_for_data and (len(train_set) == 0 or len(test_set) == 0):
         raise RobostackError(f"{cfg.data}: needs both train and test scenes")
     train_scenes = TrainScenes(train_set)
     val = TrainScenes(test_set, cfg.val_scenes)
@@ -87,11 +91,17 @@ class TrainScenes:
 
         files = sorted((self.dataset.root / "scenes" / self.dataset.split).glob("scene_*[0-9].npz"))
         files = files[: self.limit] if self.limit else files
+        keys = []
         for path in files:
-            if str(path) not in self.cache:
-                self.cache[str(path)] = read_scene(path)
+            try:  # keyed by modification time: a regenerated file is read again
+                key = f"{path}:{path.stat().st_mtime_ns}"
+                if key not in self.cache:
+                    self.cache[key] = read_scene(path)
+                keys.append(key)
+            except (OSError, RobostackError):  # removed or replaced while listing
+                continue
         before = [id(x) for x in getattr(self, "items", [])]
-        self.items = [self.cache[str(p)] for p in files]
+        self.items = [self.cache[k] for k in keys]
         return before != [id(x) for x in self.items]
 
     def __len__(self) -> int:
@@ -137,7 +147,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     train_scenes, val_scenes, data_info = load_scenes(cfg)
-    if len(train_scenes) == 0:
+    if len(train_scenes) == 0 and not cfg.wait_for_data:
         raise RobostackError("no training scenes")
     policy = M2T2Policy(cfg.model).train()
     if cfg.init_from:
@@ -149,6 +159,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     steps_per_epoch = math.ceil(len(train_scenes) / cfg.batch_size)
     log: list[dict[str, Any]] = []
     began, best, step, recent = time.time(), math.inf, 0, []
+    last_val = began
     stop = False
     with progress(transient=not show_progress) as bar:
         task = bar.add_task(
@@ -157,6 +168,10 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
         for epoch in range(cfg.epochs):
             if isinstance(train_scenes, TrainScenes):
                 train_scenes.refresh()
+                while len(train_scenes) == 0 and (time.time() - began) / 60 < cfg.max_minutes:
+                    bar.update(task, status="waiting for training scenes")
+                    time.sleep(30)
+                    train_scenes.refresh()
                 bar.update(
                     task, total=step + (cfg.epochs - epoch) * math.ceil(len(train_scenes) / cfg.batch_size)
                 )
@@ -178,9 +193,12 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
                 if (time.time() - began) / 60 > cfg.max_minutes:
                     stop = True
                     break
+            if not stop and epoch + 1 < cfg.epochs and time.time() - last_val < cfg.val_minutes * 60:
+                continue
+            last_val = time.time()
             if isinstance(val_scenes, TrainScenes) and val_scenes.refresh():
                 val_batches = validation_batches(val_scenes, mcfg, cfg.batch_size)
-            val = validate(policy, val_batches, list(val_scenes))
+            val = validate(policy, val_batches, list(val_scenes)) if val_batches else {"loss": math.nan}
             entry = {"epoch": epoch + 1, "step": step, "train_loss": float(np.mean(recent))}
             entry |= {"minutes": round((time.time() - began) / 60, 2)} | {
                 f"val_{k}": v for k, v in val.items()
@@ -197,6 +215,8 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
             (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
             if stop:
                 break
+    if not log:
+        raise RobostackError(f"{cfg.data}: no scene arrived within {cfg.max_minutes} minutes")
     best_entry = log[-1]
     data_info["train"] = len(train_scenes)
     data_info["train_samples_seen"] = step * cfg.batch_size
