@@ -78,9 +78,10 @@ def plot(histories: dict[str, list[dict[str, float]]], path: Path, window: int) 
     for name, rows in histories.items():
         style = "-" if name.startswith("simple") else "--"
         x = [r["samples"] for r in rows]
-        ax.plot(x, smoothed([r["route_completion"] for r in rows], window), style, label=name)
+        rc = 100 * smoothed([r["route_completion"] for r in rows], window)
+        ax.plot(x, rc, style, label=name)
     ax.set_xlabel("environment samples")
-    ax.set_ylabel(f"route completion of training episodes (mean of last {window} updates)")
+    ax.set_ylabel(f"route completion, % (training episodes, last {window} updates)")
     ax.set_title("CaRL reward ablation: simple vs summed, two mini-batch sizes")
     ax.grid(alpha=0.3)
     ax.legend()
@@ -94,7 +95,7 @@ def final_figures(histories: dict[str, list[dict[str, float]]], window: int) -> 
     out = {}
     for name, rows in histories.items():
         vals = smoothed([r["route_completion"] for r in rows], window)
-        out[name] = float(vals[-1]) if vals.size and not math.isnan(vals[-1]) else float("nan")
+        out[name] = 100 * float(vals[-1]) if vals.size and not math.isnan(vals[-1]) else float("nan")
     return out
 
 
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         "samples_per_run": args.samples,
         "batch_per_update": args.num_envs * args.rollout_steps,
         "minibatches": args.minibatches,
-        "final": final_figures(histories, args.window),
+        "final_route_completion_pct": final_figures(histories, args.window),
         "command": "python -m robostack.policies.carl.ablation "
         + " ".join(sys.argv[1:] if argv is None else argv),
     }

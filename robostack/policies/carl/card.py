@@ -69,7 +69,7 @@ def model_card(directory: Path) -> str:
         f"- Trained: {log['updates']} of {log['planned_updates']} updates, {log['samples']:,} samples, "
         f"{log['wall_s'] / 60:.1f} min wall on a shared 2-core CPU → {log['samples_per_s']:.1f} samples/s.",
         f"- Last 5 updates: mean episode return {_fmt(log['last_episode_return'])}, "
-        f"route completion of finished training episodes {_fmt(log['last_route_completion'])} %.",
+        f"route completion of finished training episodes {_fmt(100 * log['last_route_completion'])} %.",
     ]
     if log["updates"] < log["planned_updates"]:
         lines.append("- Stopped early by `--max-minutes` (the time budget), not by convergence.")
@@ -93,8 +93,15 @@ def model_card(directory: Path) -> str:
         ]
     ablation = _load(directory / ABLATION_FILE)
     if ablation is not None:
-        lines += ["", "## Reward ablation", "See `docs/carl_reward_ablation.png`; final figures per run:", ""]
-        lines += [f"- {name}: {_fmt(v)}" for name, v in ablation.get("final", {}).items()]
+        lines += [
+            "",
+            "## Reward ablation",
+            "See `docs/carl_reward_ablation.png`; route completion (%) at the end of each run:",
+            "",
+        ]
+        lines += [
+            f"- {name}: {_fmt(v)}" for name, v in ablation.get("final_route_completion_pct", {}).items()
+        ]
     return "\n".join(lines) + "\n"
 
 
