@@ -172,3 +172,12 @@ def test_placement_pose_puts_the_bottom_centre_on_the_contact() -> None:
         pose = placement_pose(contact, k, ee, bottom, height=0.02)
         moved_bottom = pose[:3, :3] @ (ee[:3, :3].T @ (bottom - ee[:3, 3])) + pose[:3, 3]
         assert np.allclose(moved_bottom, contact + [0, 0, 0.02])
+
+
+def test_spread_out_keeps_rank_order_and_spacing() -> None:
+    from robostack.policies.m2t2.policy import spread_out
+
+    xyz = np.array([[0, 0, 0], [0.002, 0, 0], [0.05, 0, 0], [0.051, 0, 0], [0.2, 0, 0]], dtype=float)
+    assert spread_out(xyz, 0.01, 3).tolist() == [0, 2, 4]
+    assert spread_out(xyz, 0.01, 5).tolist() == [0, 2, 4, 1, 3]
+    assert spread_out(xyz, 0.0, 2).tolist() == [0, 1]

@@ -62,6 +62,7 @@ class M2T2Config(StrictModel):
     # Inference.
     mask_thresh: float = 0.4
     object_thresh: float = 0.4
+    grasp_spacing: float = Field(0.01, ge=0, description="returned grasps' contacts at least this far apart")
     placement_height: float = 0.02
     grid_resolution: float = 0.01
     # Loss weights and options (config.yaml of the original).

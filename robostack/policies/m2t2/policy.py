@@ -41,6 +41,20 @@ def _check_cloud(name: str, array: Any, columns: int | None = 3) -> NDArray:
     return a
 
 
+def spread_out(ranked_xyz: NDArray, spacing: float, count: int) -> NDArray[np.int64]:
+    """Up to ``count`` positions into ``ranked_xyz`` (best first): greedily skip points closer than
+    ``spacing`` to one already taken, then top up with the skipped ones in rank order. A motion
+    planner then gets distinct grasps to try rather than twenty copies of one."""
+    taken: list[int] = []
+    for i, p in enumerate(ranked_xyz):
+        if len(taken) == count:
+            break
+        if not taken or np.min(np.linalg.norm(ranked_xyz[taken] - p, axis=1)) >= spacing:
+            taken.append(i)
+    rest = [i for i in range(len(ranked_xyz)) if i not in set(taken)]
+    return np.asarray(taken + rest[: count - len(taken)], dtype=np.int64)
+
+
 @register("policy", "m2t2")
 class M2T2Policy(nn.Module):
     """M2T2 with its pre-processing. ``forward(batch) -> (loss, info)`` for training."""
@@ -101,8 +115,9 @@ class M2T2Policy(nn.Module):
         """Grasps of object ``target_index`` (by ``segment``), best first: (pose 4×4, width, score).
 
         The grasp query whose mask covers the target's points best (score-weighted by objectness)
-        is selected, as M2T2 does with segmentation; its contacts above ``mask_thresh`` on the
-        target's points become grasps, or its top points there when none pass the threshold."""
+        is selected, as M2T2 does with segmentation; the target's points, ranked by that mask,
+        become grasps, spread at least ``grasp_spacing`` apart (`spread_out`). Scores are mask
+        confidence × objectness; those above ``mask_thresh`` are M2T2's contacts."""
         points = _check_cloud("points", points).astype(np.float32)
         segment = _check_cloud("segment", segment, None)
         if len(segment) != len(points):
@@ -130,10 +145,10 @@ class M2T2Policy(nn.Module):
         coverage = (prob * on_target).sum(-1) / (prob.sum(-1) + on_target.sum() - (prob * on_target).sum(-1))
         query = int((coverage * objectness).argmax())
         score = prob[query] * on_target
-        chosen = torch.nonzero(score > self.config.mask_thresh).squeeze(-1)
-        if len(chosen) == 0:
-            chosen = torch.topk(score, min(max_grasps, int(on_target.sum()))).indices
-        chosen = chosen[torch.argsort(score[chosen], descending=True)][:max_grasps]
+        ranked = torch.nonzero(on_target).squeeze(-1)
+        ranked = ranked[torch.argsort(score[ranked], descending=True, stable=True)]
+        chosen = spread_out(points[idx][ranked.numpy()], self.config.grasp_spacing, max_grasps)
+        chosen = ranked[torch.from_numpy(chosen)]
         baseline, approach, width_logits = self.net.actions(out.point_feats[:, :, chosen])
         width = self.net.action_head.widths(width_logits[0])
         xyz = torch.from_numpy(points[idx][chosen.numpy()])
