@@ -5,7 +5,9 @@ Both read the environment's privileged state (`attach(env)`), which the learned 
 - `SumoDriverPolicy`: SUMO's Krauss driver model drives the ego along its route (``ego_control=
   "sumo"``): it keeps its lane, follows leaders and obeys traffic lights. The upper reference.
 - `LaneFollowingPolicy`: pure pursuit on the route's reference line, a cruise speed under the limit,
-  a gap controller behind the car ahead, and a stop before red lights (and yellow ones it can still stop for).
+  a gap controller behind the car ahead, and a stop before red lights (and yellow ones it can still stop for), a yield to oncoming cars at
+  permissive greens, and an emergency brake when a constant-velocity forecast meets another car
+  within 1.5 s.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ class LaneFollowingPolicy:
             target = min(target, max(0.0, speed + 0.5 * (gap - safe)))
         accel = float(np.clip(1.5 * (target - ego.speed), -cfg.max_brake, cfg.max_accel))
         light = env.next_light()
+        if light is not None and light[1] == "g" and light[0] < 25.0 and self._oncoming(env):
+            light = (light[0], "r")  # a permissive green (lower-case g): yield to oncoming cars
         if light is not None and light[1] in "rRyYu":
             distance = light[0] - self.stop_margin
             can_stop = ego.speed**2 / (2 * cfg.max_brake) < light[0]
@@ -78,8 +82,36 @@ class LaneFollowingPolicy:
                     accel = -cfg.max_brake
                 elif needed > 0.5 * self.comfortable_brake:
                     accel = min(accel, -min(1.2 * needed, cfg.max_brake))
+        if self._conflict(env):
+            accel = -cfg.max_brake
         a0 = accel / (cfg.max_accel if accel >= 0 else cfg.max_brake)
         return np.array([a0, steer], np.float32)
+
+    @staticmethod
+    def _oncoming(env: Any) -> bool:
+        """A car coming the other way within 60 m ahead."""
+        centres, yaws, speeds = env._vehicles  # noqa: SLF001
+        if not len(centres):
+            return False
+        ego = env.ego
+        d = centres - ego.position
+        forward = d[:, 0] * math.cos(ego.yaw) + d[:, 1] * math.sin(ego.yaw)
+        against = np.abs((yaws - ego.yaw + math.pi) % (2 * math.pi) - math.pi) > math.radians(120)
+        return bool(np.any(against & (forward > 0) & (forward < 60.0) & (speeds > 1.0)))
+
+    @staticmethod
+    def _conflict(env: Any) -> bool:
+        """Constant-velocity boxes meet within 1.5 s: brake now."""
+        from robostack.sim.driving.dynamics import EGO_LENGTH, EGO_WIDTH
+        from robostack.sim.driving.env import VEHICLE_LENGTH, VEHICLE_WIDTH
+        from robostack.sim.driving.geometry import ttc_violation
+
+        centres, yaws, speeds = env._vehicles  # noqa: SLF001
+        ego = env.ego
+        return ttc_violation(
+            ego.position, ego.yaw, ego.speed, centres, yaws, speeds,
+            VEHICLE_LENGTH, VEHICLE_WIDTH, EGO_LENGTH, EGO_WIDTH, times=(0.3, 0.6, 0.9, 1.2, 1.5),
+        )  # fmt: skip
 
     @staticmethod
     def _pure_pursuit(env: Any) -> float:

@@ -51,6 +51,7 @@ def ttc_violation(
     width: float,
     ego_length: float,
     ego_width: float,
+    times: tuple[float, ...] = TTC_TIMES,
 ) -> bool:
     """CaRL's TTC test: ego and others moved at constant velocity for each of `TTC_TIMES`; a violation
     is any overlap. As nuPlan's at-fault rule, a stopped ego and actors behind the ego do not count."""
@@ -61,7 +62,7 @@ def ttc_violation(
     if not ahead.any():
         return False
     others, others_yaw, others_speed = others[ahead], others_yaw[ahead], others_speed[ahead]
-    t = np.asarray(TTC_TIMES)[:, None]
+    t = np.asarray(times)[:, None]
     ego_future = ego + t * ego_speed * heading  # (T, 2)
     dirs = np.stack([np.cos(others_yaw), np.sin(others_yaw)], axis=-1)
     future = others[None] + t[..., None] * others_speed[None, :, None] * dirs[None]  # (T, N, 2)
