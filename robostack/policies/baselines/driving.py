@@ -5,9 +5,9 @@ Both read the environment's privileged state (`attach(env)`), which the learned 
 - `SumoDriverPolicy`: SUMO's Krauss driver model drives the ego along its route (``ego_control=
   "sumo"``): it keeps its lane, follows leaders and obeys traffic lights. The upper reference.
 - `LaneFollowingPolicy`: pure pursuit on the route's reference line, a cruise speed under the limit,
-  a gap controller behind the car ahead, and a stop before red lights (and yellow ones it can still stop for), a yield to oncoming cars at
-  permissive greens, and an emergency brake when a constant-velocity forecast meets another car
-  within 1.5 s.
+  a gap controller behind the car ahead, a stop before red lights (and yellow ones it can still stop
+  for), a yield to oncoming cars at permissive greens, and an emergency brake when a
+  constant-velocity forecast meets another car within 1.5 s.
 """
 
 from __future__ import annotations
