@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,8 +27,9 @@ class EgoState:
     steer: float = 0.0
     accel: float = 0.0
 
-    @property
+    @cached_property
     def position(self) -> NDArray[np.float64]:
+        """(x, y) as an array, computed once: states are replaced each step, never changed."""
         return np.array([self.x, self.y])
 
     def front(self, length: float = EGO_LENGTH) -> tuple[float, float]:
