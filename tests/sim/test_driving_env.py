@@ -194,3 +194,26 @@ def test_unseeded_resets_continue_in_the_same_split() -> None:
     assert train == chain(11), "reproducible from the first seed"
     assert len(set(train)) == 5 and all(s < EVAL_SEED_START for s in train)
     assert all(s >= EVAL_SEED_START for s in chain(EVAL_SEED_START + 11))
+
+
+def test_sumo_traffic_queues_behind_a_stopped_ego() -> None:
+    """The ego is pushed into SUMO each step, so SUMO's cars brake for it instead of driving through."""
+    import math
+
+    config = SMALL.model_copy(update={"traffic_density": 0.05, "blocked_seconds": 1000.0})
+    env = DrivingEnv(config)
+    env.reset(seed=0)
+    queued = False
+    info: dict = {}
+    for _ in range(300):
+        _, _, terminated, _, info = env.step(np.array([-1.0, 0.0], np.float32))
+        assert not terminated, info.get("termination_reason")
+        centres, _, speeds = env._vehicles
+        if len(centres):
+            d = centres - env.ego.position
+            c, s = math.cos(env.ego.yaw), math.sin(env.ego.yaw)
+            behind = -(d[:, 0] * c + d[:, 1] * s)
+            lateral = -d[:, 0] * s + d[:, 1] * c
+            queued |= bool(np.any((behind > 4) & (behind < 12) & (np.abs(lateral) < 1.0) & (speeds < 0.3)))
+    env.close()
+    assert queued, "a car stopped right behind the ego"
