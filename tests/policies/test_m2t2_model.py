@@ -130,3 +130,16 @@ def test_yaw_augmentation_turns_grasps_and_rolls_place_bins(scenes: list) -> Non
     )
     assert torch.equal(t2.place_mask, torch.roll(t0.place_mask, 2, dims=0))
     assert torch.equal(t2.contact_masks, t0.contact_masks)
+
+
+def test_train_command_writes_policy_log_and_model_card(tmp_path) -> None:
+    from robostack.policies.m2t2.train import TrainConfig, train
+
+    cfg = TrainConfig(synthetic=2, epochs=2, val_scenes=1, batch_size=2, out=str(tmp_path), model=TINY)
+    summary = train(cfg, show_progress=False)
+    assert summary["steps"] == 2 and summary["data"]["source"] == "synthetic boxes"
+    assert math.isfinite(summary["saved_val_loss"])
+    loaded = M2T2Policy.from_pretrained(tmp_path)
+    assert loaded.config == TINY
+    card = (tmp_path / "MODEL_CARD.md").read_text()
+    assert "| scene points | 16384 | 256 |" in card and "wall time" in card
