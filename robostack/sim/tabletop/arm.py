@@ -78,6 +78,13 @@ class PandaArm:
     # -- planning ------------------------------------------------------------------------------
     def ik(self, grasp: Array, seed_q: Array) -> Array | None:
         """Joint angles that put the hand at ``grasp`` (grasp convention), or None when unreachable."""
+        saved = self.q()
+        try:
+            return self._solve_ik(grasp, seed_q)
+        finally:  # IK moves the joints to test its answers; the arm stays where it was
+            self.set_q(saved)
+
+    def _solve_ik(self, grasp: Array, seed_q: Array) -> Array | None:
         hand = hand_from_grasp(grasp)
         pos, quat = list(map(float, hand[:3, 3])), quat_from_matrix(hand[:3, :3])
         self.set_q(seed_q)
@@ -110,8 +117,16 @@ class PandaArm:
         cos = (np.trace(now[:3, :3].T @ target[:3, :3]) - 1) / 2
         return pos_err, float(math.acos(float(np.clip(cos, -1.0, 1.0))))
 
-    def collides(self, q: Array, opening: float, ignore: tuple[int, ...] = ()) -> bool:
-        """Does the arm at ``q`` (fingers at ``opening``) penetrate the table or a scene body?"""
+    def fingers_q(self) -> list[float]:
+        return [s[0] for s in p.getJointStates(self.robot, self.fingers, physicsClientId=self.c)]
+
+    def set_fingers(self, values: list[float]) -> None:
+        for j, v in zip(self.fingers, values, strict=True):
+            p.resetJointState(self.robot, j, v, physicsClientId=self.c)
+
+    def collides(self, q: Array, opening: float | None, ignore: tuple[int, ...] = ()) -> bool:
+        """Does the arm at ``q`` (fingers at ``opening``, None = as they are) penetrate the table or
+        a scene body?"""
         self.set_q(q, opening)
         p.performCollisionDetection(physicsClientId=self.c)
         scene = self.world.scene
@@ -127,16 +142,18 @@ class PandaArm:
     def plan_approach(
         self,
         goal: Array,
-        opening: float,
+        opening: float | None,
         back: float,
         ignore: tuple[int, ...] = (),
         along: Array | None = None,
     ) -> Plan:
         """Current -> ``back`` m behind ``goal`` along ``along`` (default: its approach axis) -> ``goal``.
 
-        ``ignore`` lists bodies that may touch the hand (the held object while placing)."""
+        ``ignore`` lists bodies that may touch the hand (the held object while placing); with
+        ``opening`` None the fingers stay as they are (holding it)."""
         start = self.q()
         saved = start.copy()
+        fingers = self.fingers_q()
         try:
             a = goal[:3, 2] if along is None else np.asarray(along, np.float64)
             path: list[Array] = []
@@ -155,8 +172,9 @@ class PandaArm:
                 if self.collides((1 - t) * start + t * path[0], opening, ignore):
                     return Plan([], "collision")
             return Plan(path)
-        finally:
+        finally:  # teleporting fingers through a held object would fling it
             self.set_q(saved)
+            self.set_fingers(fingers)
 
     # -- execution -----------------------------------------------------------------------------
     def _hold(self, q: Array, opening: float) -> None:
@@ -205,7 +223,6 @@ class PandaArm:
         up = self.ee_pose()
         up[:3, 3] += np.array([0.0, 0.0, LIFT])
         lifted = self.ik(up, q_goal)
-        self.set_q(q_goal)
         if lifted is None:
             return False
         self._drive([q_goal + (lifted - q_goal) * t for t in np.linspace(0.2, 1.0, 5)], 0.0)
@@ -225,20 +242,31 @@ class PandaArm:
         self._hold(q, 0.0)
         self._step(30)
 
+    def release(self, q: Array) -> None:
+        """Open the hand. Friction-anchored finger contacts in pybullet can keep a slightly wedged
+        object stuck to an open finger, which a real gripper would shake off, so fingers that have
+        not opened after 0.25 s are set open."""
+        self._hold(q, 0.08)
+        self._step(60)
+        for j in self.fingers:
+            if p.getJointState(self.robot, j, physicsClientId=self.c)[0] < 0.039:
+                p.resetJointState(self.robot, j, 0.04, physicsClientId=self.c)
+        self._step(30)
+
     def holds(self, body: int) -> bool:
         links = {cp[3] for cp in p.getContactPoints(self.robot, body, physicsClientId=self.c)}
         return all(f in links for f in self.fingers)
 
     def execute_place(self, plan: Plan, body: int) -> None:
-        """Carry to the pre-place pose, lower, open, retreat along the approach axis, let it settle."""
-        self._drive(plan.path[:1], 0.0, steps_per=80)
-        self._drive(plan.path[1:], 0.0, steps_per=10)
-        self._hold(plan.path[-1], 0.08)
-        self._step(50)
-        back = self.ee_pose()
-        back[:3, 3] -= 0.10 * back[:3, 2]
-        q_back = self.ik(back, self.q())
-        self.set_q(plan.path[-1], 0.08)
-        if q_back is not None:
-            self._drive([q_back], 0.08, steps_per=40)
+        """Carry (slowly, 1 s) to the pre-place pose, lower, open, retreat straight up, let it settle."""
+        self._drive(plan.path[:1], 0.0, steps_per=240)
+        self._drive(plan.path[1:], 0.0, steps_per=12)
+        self.release(plan.path[-1])
+        for rise in (0.10, 0.06, 0.03):
+            back = self.ee_pose()
+            back[:3, 3] += np.array([0.0, 0.0, rise])
+            q_back = self.ik(back, self.q())
+            if q_back is not None:
+                self._drive([q_back], 0.08, steps_per=60)
+                break
         self._step(120)

@@ -151,7 +151,7 @@ class TabletopEnv(gym.Env[Obs, NDArray[np.float32]]):
                 self._obs, phase=1, held_points=np.clip(held, -1, 1), ee_pose=ee.astype(np.float32)
             )
             return self._fresh(), 1.0, False, False, {"reason": "grasped"}
-        plan = self.arm.plan_approach(pose, 0.0, 0.10, ignore=(body,), along=np.array([0.0, 0.0, -1.0]))
+        plan = self.arm.plan_approach(pose, None, 0.10, ignore=(body,), along=np.array([0.0, 0.0, -1.0]))
         if not plan.path:
             return self._fresh(), 0.0, True, False, {"reason": f"place_{plan.reason}"}
         self.arm.execute_place(plan, body)

@@ -167,7 +167,7 @@ def run_episode(world: TabletopWorld, policy: PickPlacePolicy, seed: int) -> Epi
         if not np.all(np.isfinite(pose)):
             continue
         candidate = arm.plan_approach(
-            np.asarray(pose, np.float64), 0.0, 0.10, ignore=(target.body,), along=np.array([0.0, 0.0, -1.0])
+            np.asarray(pose, np.float64), None, 0.10, ignore=(target.body,), along=np.array([0.0, 0.0, -1.0])
         )
         if candidate.path:
             place_plan = candidate
