@@ -36,7 +36,7 @@ class TabletopConfig(StrictModel):
     """Settings of the tabletop world."""
 
     num_points: int = 4096
-    image_size: int = 192
+    image_size: int = 160  # the dataset recipe's size, so evaluation clouds match training clouds
     min_cameras: int = 1
     max_cameras: int = 3
     min_objects: int = 1
