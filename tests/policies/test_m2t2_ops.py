@@ -181,3 +181,22 @@ def test_spread_out_keeps_rank_order_and_spacing() -> None:
     assert spread_out(xyz, 0.01, 3).tolist() == [0, 2, 4]
     assert spread_out(xyz, 0.01, 5).tolist() == [0, 2, 4, 1, 3]
     assert spread_out(xyz, 0.0, 2).tolist() == [0, 1]
+
+
+def test_pick_place_runs_pool_by_episode() -> None:
+    from robostack.policies.m2t2.model_card import combine_pick_place
+
+    runs = [
+        {"policy": "m2t2", "seed": 1000, "episodes": 4, "grasp_success": 0.5, "pick_and_place_success": 0.25},
+        {
+            "policy": "m2t2",
+            "seed": 1004,
+            "episodes": 6,
+            "grasp_success": 0.6667,
+            "pick_and_place_success": 0.5,
+        },
+    ]
+    pooled = combine_pick_place(runs)
+    assert pooled["episodes"] == 10 and pooled["seeds"] == "1000-1003, 1004-1009"
+    assert pooled["grasp_success"] == 0.6 and pooled["pick_and_place_success"] == 0.4
+    assert abs(pooled["place_success"] - 4 / 6) < 1e-4

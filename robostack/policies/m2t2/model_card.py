@@ -1,7 +1,7 @@
 """Write ``MODEL_CARD.md`` from what training and the measuring commands saved beside the weights:
 ``config.yaml``, ``train_summary.json``, ``train_log.json`` and, when present, ``bench.json``
 (``robostack bench m2t2 --save``), ``eval_offline.json`` (``robostack eval m2t2-offline --save``)
-and ``eval_pick_place.json`` (``robostack eval pick-place --policy m2t2 --json > …``)."""
+and ``eval_pick_place_<policy>_<seed>.json`` (``robostack eval pick-place --policy P --json > …``)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,41 @@ def _fmt(v: Any) -> str:
 def _table(rows: dict[str, Any]) -> list[str]:
     lines = ["| figure | value |", "|---|---|"]
     return lines + [f"| {k} | {_fmt(v)} |" for k, v in rows.items() if not isinstance(v, dict)]
+
+
+def combine_pick_place(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pool `robostack eval pick-place --json` outputs over disjoint seed ranges: grasp and
+    pick-and-place success over all episodes, place success over the grasped ones."""
+    episodes = sum(r["episodes"] for r in runs)
+    grasped = sum(round(r["grasp_success"] * r["episodes"]) for r in runs)
+    placed = sum(round(r["pick_and_place_success"] * r["episodes"]) for r in runs)
+    seeds = sorted((r["seed"], r["seed"] + r["episodes"] - 1) for r in runs)
+    return {
+        "episodes": episodes,
+        "seeds": ", ".join(f"{a}-{b}" for a, b in seeds),
+        "grasp_success": round(grasped / max(episodes, 1), 4),
+        "place_success": round(placed / max(grasped, 1), 4),
+        "pick_and_place_success": round(placed / max(episodes, 1), 4),
+    }
+
+
+def pick_place_section(runs: list[dict[str, Any]]) -> list[str]:
+    """One row per policy, pooled over its runs (files ``eval_pick_place_<policy>_<seed>.json``)."""
+    lines = [
+        "Simulated pick-and-place on test scenes of unseen object models",
+        "(`robostack eval pick-place --policy P --episodes E --seed S --json > "
+        "policies/m2t2/eval_pick_place_P_S.json`, pooled by `model_card.combine_pick_place`):",
+        "",
+        "| policy | episodes | seeds | grasp success | place success | pick-and-place success |",
+        "|---|---|---|---|---|---|",
+    ]
+    for policy in sorted({r["policy"] for r in runs}):
+        c = combine_pick_place([r for r in runs if r["policy"] == policy])
+        lines.append(
+            f"| {policy} | {c['episodes']} | {c['seeds']} | {c['grasp_success']:.1%} | "
+            f"{c['place_success']:.1%} | {c['pick_and_place_success']:.1%} |"
+        )
+    return lines
 
 
 def write_model_card(directory: str | Path) -> Path:
@@ -116,8 +151,7 @@ def write_model_card(directory: str | Path) -> Path:
         ]
         lines += _table({k: v for k, v in offline.items() if k != "command"}) + [""]
     if sim:
-        lines += ["Simulated pick-and-place (`robostack eval pick-place --policy m2t2 --json`):", ""]
-        lines += _table(sim) + [""]
+        lines += pick_place_section(sim) + [""]
     else:
         lines += [
             "Simulated pick-and-place success: not measured yet (`robostack eval pick-place --policy m2t2`).",
