@@ -5,8 +5,9 @@
   ``steps_per_s`` counts resets in, ``step_only_steps_per_s`` does not, ``cpu_steps_per_s`` divides
   by this process's CPU time (resets in), which other processes competing for the cores do not
   inflate;
-- vector env: `make_vector_env` with N processes, a constant gentle throttle, auto-reset on;
-  steps/s summed over the envs (wall clock of the whole batch step);
+- vector env: `make_vector_env` with N processes, SUMO's driver steering each ego (so episodes run
+  whole routes, as in the single-process run), observations rendered, auto-reset on; steps/s
+  summed over the envs (wall clock of the whole batch step);
 - highway-fast-v0: random actions, resets included, observations on (its default kinematics).
 
 Wall-clock figures depend on what else runs on the machine: the load average and this process's CPU
@@ -75,11 +76,13 @@ def _single_process(steps: int, seeds: tuple[int, ...] = BENCH_SEEDS) -> dict[st
 
 def _vector(num_envs: int, steps: int) -> dict[str, float]:
     from robostack.sim.driving import make_vector_env
+    from robostack.sim.driving.config import DrivingConfig
 
-    envs = make_vector_env(num_envs, seed=200)
+    # SUMO's driver steers each ego (the workers have no policy to run): whole routes, few resets
+    envs = make_vector_env(num_envs, seed=200, config=DrivingConfig(ego_control="sumo"))
     try:
         envs.reset(seed=200)
-        action = np.tile(np.array([0.3, 0.0], np.float32), (num_envs, 1))
+        action = np.zeros((num_envs, 2), np.float32)
         for _ in range(20):  # warm-up
             envs.step(action)
         rounds = max(steps // num_envs, 10)
