@@ -200,3 +200,26 @@ def test_pick_place_runs_pool_by_episode() -> None:
     assert pooled["episodes"] == 10 and pooled["seeds"] == "1000-1003, 1004-1009"
     assert pooled["grasp_success"] == 0.6 and pooled["pick_and_place_success"] == 0.4
     assert abs(pooled["place_success"] - 4 / 6) < 1e-4
+
+
+def test_gripper_collision_filter() -> None:
+    from robostack.policies.m2t2.grasp import gripper_collisions
+
+    # A 4 cm box on a table; a top-down grasp across it is free, the same grasp 3.5 cm lower puts
+    # the fingers in the table, and one approaching from below starts inside the table.
+    grid = np.linspace(-0.02, 0.02, 9)
+    box = np.stack(np.meshgrid(grid, grid, np.linspace(0, 0.06, 13)), -1).reshape(-1, 3)
+    table = np.concatenate([np.random.default_rng(0).uniform(-0.3, 0.3, (2000, 2)), np.zeros((2000, 1))], 1)
+    cloud = torch.from_numpy(np.concatenate([box, table]))
+    down, up, across = np.array([0, 0, -1.0]), np.array([0, 0, 1.0]), np.array([1.0, 0, 0])
+    poses = [
+        grasp_pose(np.array([-0.02, 0, 0.04]), down, across, 0.04),
+        grasp_pose(np.array([-0.02, 0, 0.005]), down, across, 0.04),
+        grasp_pose(np.array([-0.02, 0, 0.04]), up, across, 0.04),
+        grasp_pose(np.array([0.01, 0, 0.04]), down, across, 0.04),  # a finger inside the box
+    ]
+    hits, lowest = gripper_collisions(torch.from_numpy(np.stack(poses)), cloud)
+    assert hits[0] == 0 and lowest[0] > 0
+    assert hits[1] > 0 and lowest[1] < 0
+    assert lowest[2] < 0
+    assert hits[3] > 0

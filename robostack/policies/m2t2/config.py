@@ -62,6 +62,8 @@ class M2T2Config(StrictModel):
     # Inference.
     mask_thresh: float = 0.4
     object_thresh: float = 0.4
+    collision_filter: bool = Field(True, description="drop grasps whose open gripper hits the cloud or table")
+    collision_pool: int = Field(4, ge=1, description="candidates checked per grasp returned")
     grasp_spacing: float = Field(0.01, ge=0, description="returned grasps' contacts at least this far apart")
     placement_height: float = 0.02
     grid_resolution: float = 0.01

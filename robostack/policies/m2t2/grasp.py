@@ -131,3 +131,35 @@ def placement_pose(
     pose[:3, 3] = np.asarray(contact, dtype=np.float64) + rz @ (np.asarray(ee_pose)[:3, 3] - bottom)
     pose[2, 3] += height
     return pose
+
+
+# Open Panda gripper as three boxes in the grasp frame (x = baseline, z = approach), for the
+# collision filter: (centre, half extents). Palm from the hand frame to the finger joints (z 0.0584),
+# fingers 5.2 cm long ending 8 mm past the finger baseline, each 1.2 cm thick outside the opening.
+PALM_BOX = ((0.0, 0.0, 0.0304), (0.105, 0.03, 0.028))
+FINGER_HALF = (0.006, 0.011, 0.026)
+FINGER_CENTRE_Z = GRIPPER_DEPTH + 0.008 - 0.026
+
+
+def gripper_boxes(opening: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Centres and half extents ``3×3`` of the palm and both fingers at ``opening``."""
+    x = opening / 2 + FINGER_HALF[0]
+    centres = torch.tensor([PALM_BOX[0], (x, 0.0, FINGER_CENTRE_Z), (-x, 0.0, FINGER_CENTRE_Z)])
+    halves = torch.tensor([PALM_BOX[1], FINGER_HALF, FINGER_HALF])
+    return centres.double(), halves.double()
+
+
+def gripper_collisions(
+    poses: torch.Tensor, points: torch.Tensor, opening: float = MAX_WIDTH, margin: float = 0.002
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """For grasp poses ``P×4×4`` and a scene cloud ``N×3``: how many points lie inside the open
+    gripper's boxes (shrunk by ``margin`` against sensor noise), and the lowest box corner's z
+    (below 0 = inside the table). Returns (``P`` counts, ``P`` z)."""
+    centres, halves = gripper_boxes(opening)
+    poses = poses.double()
+    local = (points.double()[None] - poses[:, None, :3, 3]) @ poses[:, :3, :3]  # P×N×3
+    inside = ((local[:, :, None] - centres).abs() < (halves - margin)).all(-1).any(-1)  # P×N
+    signs = torch.tensor([[i, j, k] for i in (-1, 1) for j in (-1, 1) for k in (-1, 1)]).double()
+    corners = (centres[:, None] + signs * halves[:, None]).reshape(-1, 3)  # 24×3
+    world_z = corners @ poses[:, :3, :3].transpose(1, 2)[:, :, 2:] + poses[:, None, 2:3, 3]
+    return inside.sum(-1), world_z.squeeze(-1).amin(-1)

@@ -21,7 +21,7 @@ from robostack.core.registry import register
 from robostack.policies.m2t2.config import M2T2Config
 from robostack.policies.m2t2.criterion import Criterion
 from robostack.policies.m2t2.data import resample_index
-from robostack.policies.m2t2.grasp import bottom_centre, build_grasp_poses, placement_pose
+from robostack.policies.m2t2.grasp import bottom_centre, build_grasp_poses, gripper_collisions, placement_pose
 from robostack.policies.m2t2.model import M2T2Net, M2T2Output
 
 CONFIG_FILE = "config.yaml"
@@ -147,15 +147,25 @@ class M2T2Policy(nn.Module):
         score = prob[query] * on_target
         ranked = torch.nonzero(on_target).squeeze(-1)
         ranked = ranked[torch.argsort(score[ranked], descending=True, stable=True)]
-        chosen = spread_out(points[idx][ranked.numpy()], self.config.grasp_spacing, max_grasps)
-        chosen = ranked[torch.from_numpy(chosen)]
+        pool = self.config.collision_pool * max_grasps if self.config.collision_filter else max_grasps
+        chosen = ranked[
+            torch.from_numpy(spread_out(points[idx][ranked.numpy()], self.config.grasp_spacing, pool))
+        ]
         baseline, approach, width_logits = self.net.actions(out.point_feats[:, :, chosen])
         width = self.net.action_head.widths(width_logits[0])
         xyz = torch.from_numpy(points[idx][chosen.numpy()])
         poses = build_grasp_poses(xyz.double(), baseline[0].double(), approach[0].double(), width.double())
+        keep = torch.arange(len(chosen))
+        if self.config.collision_filter:
+            # As Contact-GraspNet and M2T2's demos do: drop grasps whose open gripper hits the
+            # observed cloud or the table (all of them kept when none is free).
+            hits, lowest = gripper_collisions(poses, torch.from_numpy(np.asarray(points, np.float32)))
+            free = torch.nonzero((hits == 0) & (lowest > 0.0)).squeeze(-1)
+            keep = free if len(free) else keep
+        keep = keep[:max_grasps]
         return [
             (poses[i].numpy(), float(width[i]), float(score[chosen[i]] * objectness[query]))
-            for i in range(len(chosen))
+            for i in keep.tolist()
         ]
 
     @torch.no_grad()
