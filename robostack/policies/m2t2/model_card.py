@@ -33,7 +33,11 @@ SCALE_DOWNS: list[tuple[str, str, str]] = [
 
 
 def _read(path: Path) -> Any:
-    return json.loads(path.read_text()) if path.is_file() else None
+    """A saved JSON figure file; None when absent or unfinished (an evaluation still running)."""
+    try:
+        return json.loads(path.read_text()) if path.is_file() else None
+    except json.JSONDecodeError:
+        return None
 
 
 def _fmt(v: Any) -> str:
