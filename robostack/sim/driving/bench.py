@@ -49,17 +49,25 @@ def _single_process(steps: int, seeds: tuple[int, ...] = BENCH_SEEDS) -> dict[st
             ended = terminated or truncated
             done += 1
         episodes.append((seed, actions))
-    step_s = reset_s = 0.0
+    step_s = reset_s = reset_cpu = 0.0
+    parts = _time_parts()
     cpu = time.process_time()
     wall = time.perf_counter()
-    for seed, actions in episodes:
-        t = time.perf_counter()
-        env.reset(seed=seed)
-        reset_s += time.perf_counter() - t
-        t = time.perf_counter()
-        for action in actions:
-            env.step(action)
-        step_s += time.perf_counter() - t
+    try:
+        for seed, actions in episodes:
+            t, c = time.perf_counter(), time.process_time()
+            env.reset(seed=seed)
+            reset_s += time.perf_counter() - t
+            reset_cpu += time.process_time() - c
+            parts["sumo_step"][0] = parts["raster"][0] = 0.0  # count steps only
+            t = time.perf_counter()
+            for action in actions:
+                env.step(action)
+            step_s += time.perf_counter() - t
+            parts["sumo_total"] += parts["sumo_step"][0]
+            parts["raster_total"] += parts["raster"][0]
+    finally:
+        _untime_parts(parts)
     wall = time.perf_counter() - wall
     cpu = time.process_time() - cpu
     env.close()
@@ -71,7 +79,48 @@ def _single_process(steps: int, seeds: tuple[int, ...] = BENCH_SEEDS) -> dict[st
         "reset_ms": round(1000 * reset_s / len(episodes), 2),
         "episodes": len(episodes),
         "cpu_s": round(cpu, 2),
+        "reset_cpu_ms": round(1000 * reset_cpu / len(episodes), 2),
+        "sumo_share": round(parts["sumo_total"] / step_s, 3),
+        "raster_share": round(parts["raster_total"] / step_s, 3),
     }
+
+
+def _time_parts() -> dict[str, Any]:
+    """Wrap SUMO's step and the raster renderer with wall-clock accumulators."""
+    import libsumo
+
+    from robostack.sim.driving.raster import BevRenderer
+
+    parts: dict[str, Any] = {
+        "sumo_step": [0.0, libsumo.simulationStep],
+        "raster": [0.0, BevRenderer.render],
+        "sumo_total": 0.0,
+        "raster_total": 0.0,
+    }
+
+    def timed(key: str) -> Any:
+        inner = parts[key][1]
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            out = inner(*args, **kwargs)
+            parts[key][0] += time.perf_counter() - t
+            return out
+
+        return call
+
+    libsumo.simulationStep = timed("sumo_step")
+    BevRenderer.render = timed("raster")  # type: ignore[method-assign]
+    return parts
+
+
+def _untime_parts(parts: dict[str, Any]) -> None:
+    import libsumo
+
+    from robostack.sim.driving.raster import BevRenderer
+
+    libsumo.simulationStep = parts["sumo_step"][1]
+    BevRenderer.render = parts["raster"][1]  # type: ignore[method-assign]
 
 
 def _vector(num_envs: int, steps: int) -> dict[str, float]:
@@ -136,6 +185,9 @@ def benchmark(steps: int = 3000, vector_envs: int = 2, highway_steps: int = 200)
         "speedup_vs_highway_cpu": round(single["cpu_steps_per_s"] / highway["cpu_steps_per_s"], 1),
         "driving_step_ms": single["step_ms"],
         "driving_reset_ms": single["reset_ms"],
+        "driving_reset_cpu_ms": single["reset_cpu_ms"],
+        "step_share_sumo": single["sumo_share"],
+        "step_share_raster": single["raster_share"],
         "driving_episodes": single["episodes"],
         "vector_envs": vector["num_envs"],
         "steps": steps,
