@@ -72,7 +72,7 @@ class EvalPickPlace(Command):
                 )
                 if args.no_progress:  # one line per episode on stderr, for logs
                     print(
-                        f"episode {o.seed} {o.target}: {o.reason} {o.seconds:.1f}s",
+                        f"episode {o.seed} {o.target} -> {o.receptacle}: {o.reason} {o.seconds:.1f}s",
                         file=sys.stderr,
                         flush=True,
                     )
