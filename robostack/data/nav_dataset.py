@@ -42,9 +42,9 @@ EXPERT_KEY = "expert"
 class NavCollectConfig(StrictModel):
     """How `robostack data collect nav` drives. Defaults are the recipe in ``datasets/nav.yaml``."""
 
-    episodes: int = Field(600, ge=1, description="runs to record in total")
+    episodes: int = Field(500, ge=1, description="runs to record in total")
     seed: int = Field(10_000, ge=0, description="first apartment seed; apartments are seed, seed+1, ...")
-    runs_per_apartment: int = Field(4, ge=1)
+    runs_per_apartment: int = Field(5, ge=1)
     test_every: int = Field(10, ge=2, description="every N-th apartment goes to the test split")
     image_size: int = Field(64, ge=16, le=256, description="head camera width = height, pixels")
     fps: float = Field(4.0, gt=0, description="frames per second (ViNT: 4 Hz)")
@@ -54,7 +54,7 @@ class NavCollectConfig(StrictModel):
     max_goal_m: float = Field(12.0, gt=0)
     max_frames: int = Field(160, ge=8, description="frames per run at most")
     steer_noise: float = Field(0.25, ge=0, description="std of the yaw-rate noise, rad/s")
-    swerve_prob: float = Field(0.08, ge=0, le=1, description="chance per frame to start a random swerve")
+    swerve_prob: float = Field(0.06, ge=0, le=1, description="chance per frame to start a random swerve")
 
 
 # -- driving (shared with the evaluation) ----------------------------------------------------------
@@ -365,7 +365,7 @@ def read_dataset(root: str | Path, split: str | None = None) -> list[NavEpisode]
     import pyarrow.parquet as pq
 
     root = Path(root)
-    read_info(root)
+    info = read_info(root)
     eps = pq.read_table(root / EPISODES_FILE).to_pydict()
     frames = pq.read_table(root / DATA_FILE).to_pydict()
     out = []
@@ -375,7 +375,24 @@ def read_dataset(root: str | Path, split: str | None = None) -> list[NavEpisode]
         lo, hi = eps["from_index"][i], eps["to_index"][i]
         images = np.stack([_unpng(b) for b in frames[IMAGE_KEY][lo:hi]])
         poses = np.array(frames[STATE_KEY][lo:hi], dtype=np.float64)
-        expert = np.array(frames[EXPERT_KEY][lo:hi], dtype=bool) if EXPERT_KEY in frames else None
+        if EXPERT_KEY in frames:
+            expert = np.array(frames[EXPERT_KEY][lo:hi], dtype=bool)
+        else:
+            expert = infer_expert(np.array(frames["action"][lo:hi]), poses, info["recipe"])
         seed, part = int(eps["apartment_seed"][i]), str(eps["split"][i])
         out.append(NavEpisode(int(ep), seed, part, images, poses, expert))
     return out
+
+
+def infer_expert(
+    actions: NDArray[np.float64], poses: NDArray[np.float64], recipe: dict[str, Any]
+) -> NDArray[np.bool_]:
+    """`Run.expert` for a dataset written before that column existed, from what the frames show: a
+    swerve is a full-rate turn at a random forward speed below the cap (pursuit drives at the cap, or
+    turns in place); a bump backs the base off, so the next pose lies behind."""
+    v, w = actions[:, 0], actions[:, 1]
+    swerve = (np.abs(w) >= recipe["max_angular"] - 1e-9) & (v > 1e-9) & (v < recipe["max_linear"] - 1e-9)
+    step = np.diff(poses[:, :2], axis=0)
+    ahead = step[:, 0] * np.cos(poses[:-1, 2]) + step[:, 1] * np.sin(poses[:-1, 2])
+    bump = np.append(ahead < -1e-6, False)
+    return ~(swerve | bump)

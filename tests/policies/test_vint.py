@@ -88,6 +88,20 @@ def test_frames_off_the_planner_get_no_waypoint_loss() -> None:
     assert masks[10] == {0.0, 1.0} and masks[18] == {0.0}
 
 
+def test_expert_flags_are_recorded_and_the_fallback_rule_finds_most_of_them() -> None:
+    from robostack.data.nav_dataset import NavCollectConfig, collect, infer_expert
+
+    cfg = NavCollectConfig(episodes=4, seed=500, runs_per_apartment=2, image_size=16, max_frames=60)
+    runs = list(collect(cfg))
+    truth = np.concatenate([r.expert for r in runs])
+    guess = np.concatenate(
+        [infer_expert(np.array(r.actions), np.array(r.states), cfg.model_dump()) for r in runs]
+    )
+    assert len(truth) == sum(len(r.images) for r in runs) and 0 < (~truth).sum() < len(truth)
+    assert (~guess & ~truth).sum() >= 0.8 * (~truth).sum()  # most swerve/bump frames found
+    assert (~guess & truth).sum() <= 0.02 * truth.sum()  # few planner frames lost
+
+
 def test_mirror_flips_images_and_lateral_labels() -> None:
     b = batch()
     flip = torch.tensor([True, False, False, True])
@@ -165,3 +179,25 @@ def test_pd_controller_turns_in_place_for_near_waypoints_and_toward_ones_behind(
     behind_left = np.zeros((5, 4), dtype=np.float32)
     behind_left[2] = (-0.4, 0.1, 1.0, 0.0)
     assert ctl.command(behind_left) == Action(0.0, 1.0)  # the original's atan(dy/dx) turned right
+
+
+def test_model_card_reports_what_the_files_hold(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from robostack.policies.vint.card import write_model_card
+
+    ViNTPolicy(TINY).save_pretrained(tmp_path)
+    log = [{"step": 100, "minutes": 2.0, "val_loss": 0.5, "val_dist_loss": 9.0}]
+    log[0].update({"val_action_loss": 0.25, "val_waypoint_cos": 0.9})
+    (tmp_path / "train_log.json").write_text(json.dumps(log))
+    figures = {"success_rate": 0.62, "spl": 0.5, "collisions_per_episode": 1.0, "mean_final_distance_m": 0.9}
+    (tmp_path / "eval_nav_imagegoal_vint.json").write_text(json.dumps({"vint": figures}))
+    classical = dict(figures, success_rate=1.0)
+    (tmp_path / "eval_nav_imagegoal_baselines.json").write_text(json.dumps({"classical": classical}))
+    card = write_model_card(tmp_path).read_text()
+    assert "reaches 62% of the goals: the ≥ 80 % target is missed by 18%" in card
+    assert card.index("| **ViNT + topological graph** (this checkpoint) | 0.62 |") < card.index(
+        "| classical A* + pure pursuit, privileged map (upper bound) | 1.00 |"
+    )
+    assert "| 0.5000 (step 100) | 9.00 | 0.2500 | 0.900 |" in card
+    assert "Not measured for this checkpoint yet" in card  # no bench.json

@@ -1,4 +1,4 @@
-"""CLI commands for ViNT: ``train vint`` and ``eval nav-imagegoal``."""
+"""CLI commands for ViNT: ``train vint``, ``eval nav-imagegoal`` and ``vint card``."""
 
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ class EvalNavImageGoal(Command):
         parser.add_argument("--seed", type=int, default=900_000, help="first apartment seed")
         parser.add_argument("--checkpoint", default="policies/vint", help="ViNT policy folder")
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+        parser.add_argument("--save", type=Path, default=None, help="also write the figures to this JSON")
 
     def run(self, args: argparse.Namespace) -> int:
         import torch
@@ -88,9 +89,26 @@ class EvalNavImageGoal(Command):
                 bar.update(task, advance=1, status=status)
         results = {n: ev.summarise(r) for n, r in rows.items()}
         out = results[names[0]] if len(names) == 1 else results
+        if args.save:
+            args.save.write_text(json.dumps(results, indent=2) + "\n")
         if args.json:
             print(json.dumps(out, indent=2))
         else:
             for name, figures in results.items():
                 print(name, "  ".join(f"{k}={v:.3g}" for k, v in figures.items()))
+        return 0
+
+
+@register("command", "vint/card")
+class ViNTCard(Command):
+    help = "write policies/vint/MODEL_CARD.md from the config, train logs, eval and bench files beside it"
+    example = "robostack vint card"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--checkpoint", default="policies/vint", help="ViNT policy folder")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.policies.vint.card import write_model_card
+
+        print(write_model_card(args.checkpoint))
         return 0

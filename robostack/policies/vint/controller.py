@@ -27,6 +27,8 @@ from numpy.typing import NDArray
 
 from robostack.core.types import Action
 
+EPS = 1e-8
+
 
 @dataclass(frozen=True)
 class PDController:
@@ -39,18 +41,30 @@ class PDController:
     """rad/s (original 0.4)."""
     turn_radius: float = 0.05
     """m; a waypoint this close to the robot means "turn in place to its heading" (original 1e-8)."""
+    original: bool = False
+    """Apply the original rules unchanged (for the comparison in the model card)."""
 
     def command(self, waypoints: NDArray[np.float32]) -> Action:
         """Waypoints ``len×4`` (x, y in metres, cos, sin) in the robot frame → a base command."""
         dt = 1.0 / self.frame_rate
         dx, dy, hx, hy = (float(v) for v in waypoints[self.waypoint][:4])
-        if math.hypot(dx, dy) < self.turn_radius:
+        if self.original:
+            v, w = _original_rules(dx, dy, hx, hy, dt)
+        elif math.hypot(dx, dy) < self.turn_radius:
             v, w = 0.0, _wrap(math.atan2(hy, hx)) / dt
         else:
             bearing = math.atan2(dy, dx)
             v = dx / dt if abs(bearing) < math.pi / 2 else 0.0
             w = bearing / dt
         return Action(float(np.clip(v, 0.0, self.max_v)), float(np.clip(w, -self.max_w, self.max_w)))
+
+
+def _original_rules(dx: float, dy: float, hx: float, hy: float, dt: float) -> tuple[float, float]:
+    if abs(dx) < EPS and abs(dy) < EPS:
+        return 0.0, _wrap(math.atan2(hy, hx)) / dt
+    if abs(dx) < EPS:
+        return 0.0, math.copysign(math.pi / (2 * dt), dy)
+    return dx / dt, math.atan(dy / dx) / dt
 
 
 def _wrap(angle: float) -> float:

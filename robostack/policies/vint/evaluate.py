@@ -12,6 +12,11 @@ Methods, all on the same episodes:
   vint-nograph  ViNT with the goal image only
   classical     A* on the privileged map + pure pursuit (upper bound)
   bearing       no learning: drive toward the goal's known bearing by odometry, turn away after bumps
+
+Diagnostics (privileged; they check the controller and env path, not a learned model):
+  oracle-waypoints               ground-truth waypoints (the traversal's next 5 poses after the nearest
+                                 traversal frame, in the robot frame) through ViNT's PD controller
+  oracle-waypoints-original-pd   the same through the original deployment rules, unchanged
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from robostack.core.errors import RobostackError
 from robostack.core.types import Action, Observation
 from robostack.data.nav_dataset import drive, plan, pursue, sample_goal, wrap
 
-METHODS = ("vint", "vint-nograph", "classical", "bearing")
+METHODS = ("vint", "vint-nograph", "classical", "bearing", "oracle-waypoints", "oracle-waypoints-original-pd")
 SUCCESS_RADIUS = 1.0
 FPS = 4.0
 MAX_V, MAX_W = 0.5, 1.0
@@ -152,6 +157,37 @@ class BearingMethod:
         return Action(MAX_V, float(np.clip(alpha * FPS, -MAX_W, MAX_W))), False
 
 
+class OracleWaypointsMethod:
+    """What ViNT would do if its waypoint head were perfect: localise on the traversal by true pose (the
+    nearest frame near the last one, heading counted at 0.3 m/rad so turns in place separate), take the
+    next 5 traversal poses in the robot frame, and drive them through the PD controller. Stops within
+    0.5 m of the traversal's end."""
+
+    def __init__(self, original_rules: bool = False) -> None:
+        from robostack.policies.vint.controller import PDController
+
+        self.controller = PDController(max_v=MAX_V, max_w=MAX_W, original=original_rules)
+
+    def reset(self, episode: Episode, robot: Any) -> None:
+        self.poses = np.array(episode.poses, dtype=float)
+        self.k = 0
+
+    def step(self, obs: Observation) -> tuple[Action, bool]:
+        pose = obs.odometry[:3].astype(float)
+        lo, hi = max(self.k - 8, 0), min(self.k + 9, len(self.poses))
+        turn = np.abs((self.poses[lo:hi, 2] - pose[2] + math.pi) % (2 * math.pi) - math.pi)
+        self.k = lo + int(np.argmin(np.linalg.norm(self.poses[lo:hi, :2] - pose[:2], axis=1) + 0.3 * turn))
+        if self.k >= len(self.poses) - 3 and np.linalg.norm(self.poses[-1, :2] - pose[:2]) < 0.5:
+            return Action(), True
+        idx = np.minimum(np.arange(self.k + 1, self.k + 6), len(self.poses) - 1)
+        rel = self.poses[idx, :2] - pose[:2]
+        c, s = math.cos(pose[2]), math.sin(pose[2])
+        local = np.stack([c * rel[:, 0] + s * rel[:, 1], -s * rel[:, 0] + c * rel[:, 1]], axis=1)
+        dyaw = self.poses[idx, 2] - pose[2]
+        waypoints = np.concatenate([local, np.cos(dyaw)[:, None], np.sin(dyaw)[:, None]], axis=1)
+        return self.controller.command(waypoints.astype(np.float32)), False
+
+
 def run_method(method: Method, episode: Episode) -> dict[str, float]:
     """One episode through the HAL; returns success, spl, collisions, final distance."""
     from robostack.hal.sim_robot import SimRobot
@@ -190,6 +226,8 @@ def make_method(name: str, checkpoint: str) -> Method:
         return ClassicalMethod()
     if name == "bearing":
         return BearingMethod()
+    if name.startswith("oracle-waypoints"):
+        return OracleWaypointsMethod(original_rules=name.endswith("original-pd"))
     raise RobostackError(f"unknown method {name!r}; expected one of {', '.join(METHODS)}")
 
 
