@@ -257,6 +257,11 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         return self._rc
 
     @property
+    def reward_terms(self) -> dict[str, float]:
+        """The last step's reward factors (progress, route, lane, speed, ttc, comfort)."""
+        return dict(self._terms)
+
+    @property
     def distance_m(self) -> float:
         return float(self._s - self.route.start_s) if self.route else 0.0
 
@@ -535,12 +540,11 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         return {"bev": bev, "measurements": measurements}
 
     def _info(self, end_reason: str | None) -> dict[str, Any]:
+        # kept small: vector envs stack every key of every step's info
         info: dict[str, Any] = {
             "route_completion": float(self._rc),
             "distance_m": self.distance_m,
-            "speed": float(self.ego.speed),
             "episode_seed": self.episode_seed,
-            "reward_terms": dict(self._terms),
         }
         if end_reason is not None:
             info["infractions"] = dict(self._infractions)
