@@ -38,6 +38,9 @@ class DrivingConfig(StrictModel):
     traffic_density: float = Field(
         default=0.02, ge=0.0, le=0.15, description="background vehicles per metre of lane"
     )
+    max_vehicles: int = Field(
+        default=200, ge=0, description="cap on background cars (keeps SUMO's step cheap on big networks)"
+    )
     route_length: tuple[float, float] = Field(
         default=(200.0, 500.0), description="the ego's route length range, metres"
     )

@@ -366,7 +366,8 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
 
     def _traffic_count(self) -> int:
         assert self.road_map is not None
-        return int(round(self.config.traffic_density * self.road_map.total_lane_length))
+        wanted = int(round(self.config.traffic_density * self.road_map.total_lane_length))
+        return min(wanted, self.config.max_vehicles)
 
     def _spawn_traffic(self, rng: np.random.Generator, count: int, depart_pos: str = "random_free") -> None:
         assert self.road_map is not None
