@@ -200,7 +200,9 @@ def test_sumo_traffic_queues_behind_a_stopped_ego() -> None:
     """The ego is pushed into SUMO each step, so SUMO's cars brake for it instead of driving through."""
     import math
 
-    config = SMALL.model_copy(update={"traffic_density": 0.05, "blocked_seconds": 1000.0})
+    config = SMALL.model_copy(
+        update={"traffic_density": 0.05, "max_vehicles": 1000, "blocked_seconds": 1000.0}
+    )
     env = DrivingEnv(config)
     env.reset(seed=0)
     queued = False
