@@ -85,3 +85,31 @@ class EvalPickPlace(Command):
             for key, value in summary.items():
                 print(f"{key:>32}: {value}")
         return 0
+
+
+@register("command", "eval/grasp-labels")
+class EvalGraspLabels(Command):
+    help = "how well the dataset's floating-gripper grasp labels predict grasps executed by the arm"
+    example = "robostack eval grasp-labels --scenes 4 --seed 5004 --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--scenes", type=int, default=4)
+        parser.add_argument("--seed", type=int, default=5004, help="first test-scene seed")
+        parser.add_argument("--per-object", type=int, default=8, help="labelled candidates per object")
+        parser.add_argument("--json", action="store_true")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.core.errors import RobostackError
+        from robostack.sim.tabletop.evaluate import label_agreement
+
+        if args.scenes < 1 or args.per_object < 1:
+            raise RobostackError("--scenes and --per-object must be at least 1")
+        result = label_agreement(
+            args.scenes,
+            args.seed,
+            args.per_object,
+            on_scene=lambda i: print(f"scene {i} done", file=sys.stderr),
+        )
+        summary = {"scenes": args.scenes, "seed": args.seed, **result.summary()}
+        print(json.dumps(summary) if args.json else "\n".join(f"{k:>34}: {v}" for k, v in summary.items()))
+        return 0

@@ -28,7 +28,7 @@ import pybullet as p
 from numpy.typing import NDArray
 
 from robostack.sim.tabletop.arm import PREGRASP, PandaArm
-from robostack.sim.tabletop.gripper import MAX_WIDTH
+from robostack.sim.tabletop.gripper import MAX_WIDTH, grasp_pose
 from robostack.sim.tabletop.world import TabletopConfig, TabletopWorld, rot_z
 
 MAX_PLANS = 20
@@ -227,3 +227,74 @@ def evaluate(
         pick_and_place_success=placed / episodes,
         outcomes=outcomes,
     )
+
+
+@dataclass
+class LabelAgreement:
+    """Floating-gripper labels (the dataset's) against the same grasps executed by the arm."""
+
+    grasps: int = 0
+    reachable: int = 0  # collision-free IK approach found for the arm
+    label_success: int = 0  # among reachable
+    arm_success: int = 0  # among reachable
+    both: int = 0
+    agree: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        r = max(self.reachable, 1)
+        return {
+            "grasps": self.grasps,
+            "reachable_by_arm": self.reachable,
+            "label_success_rate": round(self.label_success / r, 4),
+            "arm_success_rate": round(self.arm_success / r, 4),
+            "agreement": round(self.agree / r, 4),
+            "arm_success_given_label_success": round(self.both / max(self.label_success, 1), 4),
+            "arm_success_given_label_failure": round(
+                (self.arm_success - self.both) / max(self.reachable - self.label_success, 1), 4
+            ),
+        }
+
+
+def label_agreement(
+    scenes: int, seed: int, per_object: int = 8, on_scene: Callable[[int], None] | None = None
+) -> LabelAgreement:
+    """Label test scenes ``seed..seed+scenes-1`` as the dataset does, then execute every labelled
+    grasp with the Panda arm from the same starting state and compare the outcomes."""
+    from robostack.sim.tabletop import labels
+
+    world = TabletopWorld()
+    out = LabelAgreement()
+    try:
+        for i in range(scenes):
+            scene = world.build(seed + i, "test")
+            rng = np.random.default_rng([seed + i, 90210])
+            state = p.saveState(physicsClientId=world.client)
+            sets = labels.label_grasps(world, per_object, rng)
+            for obj, grasp_set in zip(scene.objects, sets, strict=False):
+                for g in range(len(grasp_set)):
+                    p.restoreState(stateId=state, physicsClientId=world.client)
+                    arm = PandaArm(world)
+                    arm.go_home()
+                    pose = grasp_pose(
+                        grasp_set.contacts[g],
+                        grasp_set.approach[g],
+                        grasp_set.baseline[g],
+                        float(grasp_set.width[g]),
+                    )
+                    out.grasps += 1
+                    plan = arm.plan_approach(pose, MAX_WIDTH, PREGRASP)
+                    if not plan.path:
+                        continue
+                    held = arm.execute_grasp(plan, obj.body)
+                    label = bool(grasp_set.success[g])
+                    out.reachable += 1
+                    out.label_success += label
+                    out.arm_success += held
+                    out.both += label and held
+                    out.agree += label == held
+            p.removeState(state, physicsClientId=world.client)
+            if on_scene is not None:
+                on_scene(i)
+    finally:
+        world.close()
+    return out
