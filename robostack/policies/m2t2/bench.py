@@ -4,6 +4,7 @@ default (more threads only help on an idle machine: on a shared one OpenMP worke
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -54,4 +55,5 @@ def benchmark(
         figures |= {f"placements_ms_{n}t": round(p, 1), f"placements_p90_ms_{n}t": round(p90, 1)}
     torch.set_num_threads(1)
     figures["target_ms"] = 300.0
+    figures["load_average_1min"] = round(os.getloadavg()[0], 2)  # other work on the machine skews timings
     return figures

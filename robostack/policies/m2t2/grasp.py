@@ -155,11 +155,10 @@ def gripper_collisions(
     """For grasp poses ``P×4×4`` and a scene cloud ``N×3``: how many points lie inside the open
     gripper's boxes (shrunk by ``margin`` against sensor noise), and the lowest box corner's z
     (below 0 = inside the table). Returns (``P`` counts, ``P`` z)."""
-    centres, halves = gripper_boxes(opening)
-    poses = poses.double()
-    local = (points.double()[None] - poses[:, None, :3, 3]) @ poses[:, :3, :3]  # P×N×3
+    centres, halves = (t.to(poses.dtype) for t in gripper_boxes(opening))
+    local = (points.to(poses.dtype)[None] - poses[:, None, :3, 3]) @ poses[:, :3, :3]  # P×N×3
     inside = ((local[:, :, None] - centres).abs() < (halves - margin)).all(-1).any(-1)  # P×N
-    signs = torch.tensor([[i, j, k] for i in (-1, 1) for j in (-1, 1) for k in (-1, 1)]).double()
+    signs = torch.tensor([[i, j, k] for i in (-1, 1) for j in (-1, 1) for k in (-1, 1)]).to(poses.dtype)
     corners = (centres[:, None] + signs * halves[:, None]).reshape(-1, 3)  # 24×3
     world_z = corners @ poses[:, :3, :3].transpose(1, 2)[:, :, 2:] + poses[:, None, 2:3, 3]
     return inside.sum(-1), world_z.squeeze(-1).amin(-1)
