@@ -60,3 +60,14 @@ def test_unknown_or_missing_policy_is_one_clear_error() -> None:
         load_policy("carl")
     except RobostackError as err:
         assert "\n" not in str(err)
+
+
+def test_record_episode_writes_a_video(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from robostack.policies.baselines.driving import LaneFollowingPolicy
+    from robostack.sim.driving.config import DrivingConfig
+    from robostack.sim.driving.video import record_episode
+
+    config = DrivingConfig(num_networks=1, route_length=(100.0, 200.0), max_steps=12)
+    out = record_episode(LaneFollowingPolicy(), seed=1_000_000, path=tmp_path / "drive.mp4", config=config)
+    assert out["frames"] == 13 and out["termination_reason"] == "max_steps"
+    assert (tmp_path / "drive.mp4").stat().st_size > 1000
