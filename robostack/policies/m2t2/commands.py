@@ -123,11 +123,17 @@ class M2T2Card(Command):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--checkpoint", type=Path, default=Path("policies/m2t2"))
+        parser.add_argument(
+            "--stopped-run",
+            default=None,
+            help="training command of a run stopped by hand (summary from its log)",
+        )
+        parser.add_argument("--data", default="datasets/grasp", help="with --stopped-run: the data it read")
 
     def run(self, args: argparse.Namespace) -> int:
         from robostack.policies.m2t2.model_card import write_model_card
 
-        print(write_model_card(args.checkpoint))
+        print(write_model_card(args.checkpoint, args.stopped_run, args.data))
         return 0
 
 

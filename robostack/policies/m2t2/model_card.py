@@ -88,10 +88,45 @@ def pick_place_section(runs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def write_model_card(directory: str | Path) -> Path:
+def summary_from_log(log: list[dict[str, Any]], command: str, data: str) -> dict[str, Any]:
+    """A training summary for a run stopped before its budget ran out (no ``train_summary.json``):
+    the saved checkpoint is the one of the last logged validation."""
+    last = log[-1]
+    return {
+        "command": command,
+        "data": {
+            "source": data,
+            "note": "stopped by hand after the last logged validation; train split re-listed each epoch "
+            "while it was still being collected",
+        },
+        "epochs": last["epoch"],
+        "steps": last["step"],
+        "wall_minutes": last["minutes"],
+        "saved_epoch": last["epoch"],
+        "saved_val_loss": last["val_loss"],
+        "val_scenes": last.get("val_scenes", "?"),
+        "val_figures_saved": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
+        "parameters": None,
+        "train_config": _default_train_config(),
+    }
+
+
+def _default_train_config() -> dict[str, Any]:
+    from robostack.policies.m2t2.train import TrainConfig
+
+    return TrainConfig().model_dump(mode="json", include={"lr", "weight_decay", "grad_clip", "batch_size"})
+
+
+def write_model_card(directory: str | Path, stopped_command: str | None = None, data: str = "") -> Path:
+    """``stopped_command``: the training command of a run stopped by hand (summary from the log)."""
     d = Path(directory)
     cfg = M2T2Config.model_validate(yaml.safe_load((d / "config.yaml").read_text()))
     summary, log = _read(d / "train_summary.json"), _read(d / "train_log.json") or []
+    if summary is None and stopped_command and log:
+        summary = summary_from_log(log, stopped_command, data)
+        from robostack.policies.m2t2.policy import M2T2Policy
+
+        summary["parameters"] = sum(p.numel() for p in M2T2Policy(cfg).parameters())
     bench, offline, sim = (
         _read(d / "bench.json"),
         _read(d / "eval_offline.json"),
