@@ -67,8 +67,8 @@ class TopoNavigator:
         self, image: NDArray[np.uint8], odometry: NDArray[np.float32] | None = None
     ) -> tuple[Action, bool, StepInfo]:
         """One frame in, one command out. With ``odometry`` a bumper reflex runs first (as the Kobuki
-        safety controller under the original deployment does): a forward command that left the base
-        where it was is answered by one step in reverse."""
+        safety controller under the original deployment does): a forward or turning command that left
+        the base where it was is answered by one step in reverse."""
         bumped = self._bumped(odometry)
         self.policy.observe(image)
         if bumped:
@@ -78,9 +78,15 @@ class TopoNavigator:
         return self._remember(odometry, action, done, info)
 
     def _bumped(self, odometry: NDArray[np.float32] | None) -> bool:
-        if odometry is None or self._last_odometry is None or self._last_action.base_linear <= 0:
+        """A forward or turning command that left the base exactly where it was (a turn in place can
+        wedge too: the box-shaped base cannot rotate with a corner against a wall)."""
+        last = self._last_action
+        if odometry is None or self._last_odometry is None:
             return False
-        return float(np.hypot(*(np.asarray(odometry[:2]) - self._last_odometry[:2]))) < 1e-4
+        if last.base_linear <= 0 and last.base_angular == 0:
+            return False
+        moved = np.abs(np.asarray(odometry[:3], dtype=np.float64) - self._last_odometry[:3])
+        return bool(moved.max() < 1e-4)
 
     def _remember(
         self, odometry: NDArray[np.float32] | None, action: Action, done: bool, info: StepInfo
