@@ -83,3 +83,12 @@ def test_heuristic_episode_through_the_env() -> None:
     assert reward == 1.0 and not terminated and obs["phase"] == 1, info
     assert np.abs(obs["held_points"]).max() < 0.3  # the held object is near the hand
     env.close()
+
+
+def test_unusable_models_are_never_drawn() -> None:
+    from robostack.sim.tabletop.objects import UNUSABLE, draw_model, split_names
+
+    rng = np.random.default_rng(0)
+    names = [n for n in split_names("train") if n in UNUSABLE] + ["prim/cup"]
+    assert names[0] in UNUSABLE  # the list under test does hold an unusable model
+    assert {draw_model(names, rng) for _ in range(50)} == {"prim/cup"}

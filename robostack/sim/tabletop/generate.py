@@ -25,7 +25,7 @@ from robostack.data.grasp_dataset import (
     write_scene,
 )
 from robostack.sim.tabletop import labels
-from robostack.sim.tabletop.objects import RANDOM_TEST, TEST_PRIMITIVES, split_names
+from robostack.sim.tabletop.objects import RANDOM_TEST, TEST_PRIMITIVES, draw_model, split_names
 from robostack.sim.tabletop.world import TabletopConfig, TabletopWorld
 
 
@@ -57,7 +57,7 @@ def generate_scene(world: TabletopWorld, seed: int, split: str, cfg: GraspCollec
     grasps = labels.label_grasps(world, cfg.grasps_per_object, rng)
     contact = labels.contact_masks(obs.points, obs.segment, grasps)
     names = split_names(split)
-    held = labels.make_held_object(names[int(rng.integers(len(names)))], rng, HELD_POINTS)
+    held = labels.make_held_object(draw_model(names, rng), rng, HELD_POINTS)
     grid, success = labels.label_placements(world, held)
     place_mask, region = labels.place_masks(obs.points, obs.segment, grid, success)
     return GraspScene(

@@ -58,6 +58,9 @@ PRIMITIVES: dict[str, tuple[str, tuple[float, ...]]] = {
     "toy_block": ("box", (0.04, 0.06, 0.04)),
 }
 TEST_PRIMITIVES = ("spam_can", "brick", "puck", "short_can", "orange", "toy_block")
+# Models whose mesh open3d cannot read (random_urdfs/168.obj gives one vertex). They stay in the
+# split lists, so every seed keeps drawing the same scene, and `draw_model` draws again.
+UNUSABLE = frozenset({"random/168"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,14 @@ def split_names(split: str) -> list[str]:
     prims = [n for n in PRIMITIVES if (n in TEST_PRIMITIVES) == test]
     randoms = RANDOM_TEST if test else RANDOM_TRAIN
     return [f"prim/{n}" for n in prims] + [f"random/{i:03d}" for i in randoms]
+
+
+def draw_model(names: list[str], rng: np.random.Generator) -> str:
+    """A model drawn uniformly from ``names``, drawing again on an `UNUSABLE` one."""
+    while True:
+        name = names[int(rng.integers(len(names)))]
+        if name not in UNUSABLE:
+            return name
 
 
 def _colour(name: str) -> tuple[float, float, float, float]:

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from robostack.core.config import StrictModel
 from robostack.data.grasp_dataset import RECEPTACLE_PREFIX
 from robostack.sim.tabletop import cameras
-from robostack.sim.tabletop.objects import get_model, half_height, split_names
+from robostack.sim.tabletop.objects import draw_model, get_model, half_height, split_names
 
 ROBOT_BASE = (-0.45, 0.0, 0.0)
 HOME_JOINTS = (0.0, -0.4, 0.0, -2.3, 0.0, 1.9, 0.785)
@@ -368,7 +368,7 @@ class TabletopWorld:
         )
         scene = Scene(seed=int(seed), split=split, receptacle=rec)
         for i in range(k):
-            name = names[int(rng.integers(len(names)))]
+            name = draw_model(names, rng)
             x = rng.uniform(*OBJECT_REGION[0])
             y = -side * (0.13 + rng.uniform(*OBJECT_REGION[1]) + 0.1)
             quat = self._random_orientation(name, rng)
