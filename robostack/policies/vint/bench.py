@@ -7,6 +7,7 @@ are cached), then score the goal. Two cases: the goal image alone, and a topolog
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -58,4 +59,5 @@ def benchmark(repeats: int = 50, warmup: int = 5, checkpoint: Path | None = None
         "ms_per_step_graph_window9": round(graph_ms, 2),
         "p90_ms_graph_window9": round(graph_p90, 2),
         "target_ms": 30.0,
+        "load_average_1min": round(os.getloadavg()[0], 2),  # other jobs on the machine slow every step
     }
