@@ -17,16 +17,18 @@ from typing import Any
 EVAL_FILE = "eval.json"
 BASELINES_FILE = "eval_baselines.json"
 ABLATION_FILE = "ablation.json"
+LEADING = ("route_completion", "driving_score", "collisions_per_km", "red_lights_per_km", "offroad_per_km")
 
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
-        return "n/a" if math.isnan(value) else f"{value:.3g}"
+        return "n/a" if math.isnan(value) else f"{value:.4g}"
     return str(value)
 
 
 def _eval_table(results: dict[str, dict[str, Any]]) -> str:
-    keys = sorted({k for r in results.values() for k, v in r.items() if isinstance(v, int | float)})
+    numeric = {k for r in results.values() for k, v in r.items() if isinstance(v, int | float)} - {"seed"}
+    keys = [k for k in LEADING if k in numeric] + sorted(numeric - set(LEADING))
     head = "| policy | " + " | ".join(keys) + " |\n|---|" + "---|" * len(keys) + "\n"
     rows = "".join(
         f"| {name} | " + " | ".join(_fmt(r.get(k, float("nan"))) for k in keys) + " |\n"
