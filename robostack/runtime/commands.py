@@ -145,6 +145,7 @@ class EvalApartment(Command):
 POLICY_BENCHMARKS: dict[str, str] = {
     "singular-trajectory": "robostack.policies.singular_trajectory.bench:benchmark",
     "vint": "robostack.policies.vint.bench:benchmark",
+    "m2t2": "robostack.policies.m2t2.bench:benchmark",
 }
 """Policy name -> ``module:function`` returning a dict of speed and memory figures."""
 

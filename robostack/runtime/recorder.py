@@ -1,6 +1,8 @@
 """`RecordingRobot`: a Robot wrapper that records what happens, for videos, rerun and metrics.
 
-It delegates everything to the wrapped robot, so skills cannot tell it is there.
+It delegates everything to the wrapped robot, so skills cannot tell it is there. A simulated world
+with a privileged map gives the true pose and a top-down panel; any other robot (the crowd world, a
+real robot) is recorded from its odometry and camera alone.
 """
 
 from __future__ import annotations
@@ -45,14 +47,18 @@ class RecordingRobot:
         return sent
 
     def _record(self) -> None:
-        world = self._robot.world
-        pose = world.base_pose()
+        world = getattr(self._robot, "world", None)
+        obs = None if world is not None else self._robot.observe()
+        pose = world.base_pose() if world is not None else np.asarray(obs.odometry[:3])
         self.trajectory.append((float(pose[0]), float(pose[1])))
         if not (self.video or self.rerun):
             return
-        obs = self._robot.observe()
-        if self.video:
+        if obs is None:
+            obs = self._robot.observe()
+        if self.video and world is not None:
             self.frames.append(self._frame(world, obs.rgb, pose))
+        elif self.video and obs.rgb.size:
+            self.frames.append(obs.rgb)
         if self.rerun is not None:
             self.rerun.log_step(obs.time, obs.rgb, obs.depth, pose, self.label)
 

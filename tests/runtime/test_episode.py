@@ -64,3 +64,12 @@ def test_rerun_recording_is_written(tmp_path):
     recording = tmp_path / "episode.rrd"
     assert recording.stat().st_size > 1000
     assert recording.read_bytes()[:4] == b"RRF2"  # rerun's file magic
+
+
+def test_world_without_privileged_map_is_recorded_from_odometry():
+    """The crowd world has no apartment map: the episode runs and its path comes from odometry."""
+    config = EpisodeConfig(instruction="go to the goal", world="crowd", seed=0, skills="navigate=social")
+    result = run_episode(config, show_progress=False)
+    assert result.subtasks[0].success
+    start, end = result.trajectory[0], result.trajectory[-1]
+    assert (end[0] - start[0]) ** 2 + (end[1] - start[1]) ** 2 > 1.0
