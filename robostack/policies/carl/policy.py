@@ -7,23 +7,20 @@ state, so `robostack eval driving` only calls ``reset()`` and ``act(obs)``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import yaml
 from numpy.typing import NDArray
 from torch import nn
 from torch.distributions import Beta
 
 from robostack.core.errors import RobostackError
+from robostack.core.pretrained import Pretrained
 from robostack.core.registry import register
 from robostack.policies.carl.config import ModelConfig
 from robostack.policies.carl.model import CarlNet, to_action
 
-CONFIG_FILE = "config.yaml"
-WEIGHTS_FILE = "model.safetensors"
 MEAS_CLIP = 10.0  # normalised measurements are clipped, so one odd reading cannot blow up a layer
 
 
@@ -32,8 +29,11 @@ def _tensor(x: Any) -> torch.Tensor:
 
 
 @register("policy", "carl")
-class CarlPolicy(nn.Module):
+class CarlPolicy(Pretrained, nn.Module):
     """Beta policy over [accel/brake, steer]; evaluation uses the Beta mean (CaRL's ``mean``)."""
+
+    config_class = ModelConfig
+    train_command = "robostack train carl"
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -121,38 +121,3 @@ class CarlPolicy(nn.Module):
         """One observation (unbatched) → action [accel/brake, steer] in [-1, 1], from the Beta mean."""
         dist, _ = self.distribution(obs)
         return to_action(dist.mean)[0].cpu().numpy().astype(np.float32)
-
-    # -- persistence ----------------------------------------------------------------------------
-    def save_pretrained(self, directory: str | Path) -> None:
-        """``config.yaml`` + ``model.safetensors`` (no pickle); written beside, then moved in place."""
-        from safetensors.torch import save_file
-
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().cpu().contiguous().clone() for k, v in self.state_dict().items()}
-        tmp = directory / (WEIGHTS_FILE + ".partial")
-        save_file(state, str(tmp))
-        tmp.replace(directory / WEIGHTS_FILE)
-        (directory / CONFIG_FILE).write_text(
-            yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False)
-        )
-
-    @classmethod
-    def from_pretrained(cls, directory: str | Path) -> CarlPolicy:
-        """Load a saved policy; a missing or corrupt checkpoint is a one-line error."""
-        from safetensors.torch import load_file
-
-        from robostack.core.config import load_config
-
-        directory = Path(directory)
-        config = load_config(ModelConfig, directory / CONFIG_FILE)
-        policy = cls(config)
-        try:
-            policy.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
-        except FileNotFoundError:
-            raise RobostackError(
-                f"{directory}: no {WEIGHTS_FILE}; train with `robostack train carl`"
-            ) from None
-        except Exception as err:  # safetensors raises several kinds on a damaged file
-            raise RobostackError(f"{directory / WEIGHTS_FILE}: unreadable checkpoint ({err})") from None
-        return policy.eval()

@@ -27,8 +27,9 @@ def _time_ms(fn: Any, repeats: int, warmup: int) -> tuple[float, float]:
 def benchmark(
     repeats: int = 10, warmup: int = 2, checkpoint: Path | None = None, threads: tuple[int, ...] = (1,)
 ) -> dict[str, Any]:
+    from robostack.core.pretrained import WEIGHTS_FILE
     from robostack.policies.m2t2.data import synthetic_scene
-    from robostack.policies.m2t2.policy import WEIGHTS_FILE, M2T2Policy
+    from robostack.policies.m2t2.policy import M2T2Policy
 
     checkpoint = checkpoint or Path(__file__).resolve().parents[3] / "policies" / "m2t2"
     trained = (checkpoint / WEIGHTS_FILE).exists()

@@ -7,25 +7,21 @@ Inputs are world-frame clouds of any size (table at z = 0); they are resampled t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import yaml
 from numpy.typing import NDArray
 from torch import nn
 
 from robostack.core.errors import RobostackError
+from robostack.core.pretrained import Pretrained
 from robostack.core.registry import register
 from robostack.policies.m2t2.config import M2T2Config
 from robostack.policies.m2t2.criterion import Criterion
 from robostack.policies.m2t2.data import resample_index
 from robostack.policies.m2t2.grasp import bottom_centre, build_grasp_poses, gripper_collisions, placement_pose
 from robostack.policies.m2t2.model import M2T2Net, M2T2Output
-
-CONFIG_FILE = "config.yaml"
-WEIGHTS_FILE = "model.safetensors"
 
 GraspCandidate = tuple[NDArray[np.float64], float, float]
 PlaceCandidate = tuple[NDArray[np.float64], float]
@@ -64,8 +60,11 @@ def spread_out(ranked_xyz: NDArray, spacing: float, count: int) -> NDArray[np.in
 
 
 @register("policy", "m2t2")
-class M2T2Policy(nn.Module):
+class M2T2Policy(Pretrained, nn.Module):
     """M2T2 with its pre-processing. ``forward(batch) -> (loss, info)`` for training."""
+
+    config_class = M2T2Config
+    train_command = "robostack train m2t2"
 
     def __init__(self, config: M2T2Config | None = None) -> None:
         super().__init__()
@@ -211,36 +210,3 @@ class M2T2Policy(nn.Module):
                 pose = placement_pose(xyz[i], k, ee, bottom, self.config.placement_height, prob.shape[0])
                 found.append((pose, float(s)))
         return sorted(found, key=lambda c: -c[1])
-
-    # -- persistence ------------------------------------------------------------------------------
-    def save_pretrained(self, directory: str | Path) -> None:
-        """``config.yaml`` + ``model.safetensors`` (no pickle)."""
-        from safetensors.torch import save_file
-
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().contiguous().clone() for k, v in self.state_dict().items()}
-        save_file(state, str(directory / WEIGHTS_FILE))
-        (directory / CONFIG_FILE).write_text(
-            yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False)
-        )
-
-    @classmethod
-    def from_pretrained(cls, directory: str | Path) -> M2T2Policy:
-        """Load a saved policy; a missing or corrupt checkpoint is a one-line error."""
-        from safetensors.torch import load_file
-
-        from robostack.core.config import load_config
-
-        directory = Path(directory)
-        config = load_config(M2T2Config, directory / CONFIG_FILE)
-        policy = cls(config)
-        try:
-            policy.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
-        except FileNotFoundError:
-            raise RobostackError(
-                f"{directory}: no {WEIGHTS_FILE}; train with `robostack train m2t2`"
-            ) from None
-        except Exception as err:  # safetensors raises several kinds on a damaged file
-            raise RobostackError(f"{directory / WEIGHTS_FILE}: unreadable checkpoint ({err})") from None
-        return policy.eval()

@@ -19,13 +19,12 @@ model card).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
-from robostack.core.config import dump_config, load_config
-from robostack.core.errors import ConfigError, RobostackError
+from robostack.core.errors import RobostackError
+from robostack.core.pretrained import Pretrained
 from robostack.core.registry import register
 from robostack.policies.singular_trajectory.anchors import kmeans
 from robostack.policies.singular_trajectory.config import ModelConfig
@@ -40,9 +39,6 @@ from robostack.policies.singular_trajectory.space import (
     speed_per_frame,
     unflatten,
 )
-
-CONFIG_FILE = "config.yaml"
-WEIGHTS_FILE = "model.safetensors"
 
 
 @dataclass
@@ -59,8 +55,11 @@ def flip_y(traj: Tensor) -> Tensor:
 
 
 @register("policy", "singular-trajectory")
-class SingularTrajectory(nn.Module):
+class SingularTrajectory(Pretrained, nn.Module):
     """Predicts ``num_samples`` futures per agent; ``forward`` returns the best-of-S ADE loss."""
+
+    config_class = ModelConfig
+    train_command = "robostack train singular-trajectory"
 
     basis_moving: Tensor
     basis_static: Tensor
@@ -177,42 +176,3 @@ class SingularTrajectory(nn.Module):
 
     def reset(self) -> None:
         """Stateless between calls: nothing to reset."""
-
-    # ---- checkpoints -------------------------------------------------------------------------
-
-    def save_pretrained(self, directory: str | Path) -> None:
-        """Write ``config.yaml`` and ``model.safetensors`` (spaces and anchors included)."""
-        from safetensors.torch import save_file
-
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        state = {name: t.detach().contiguous() for name, t in self.state_dict().items()}
-        tmp = directory / (WEIGHTS_FILE + ".tmp")
-        save_file(state, str(tmp), metadata={"format": "pt", "policy": "singular-trajectory"})
-        dump_config(self.config, directory / CONFIG_FILE)
-        tmp.replace(directory / WEIGHTS_FILE)
-
-    @classmethod
-    def from_pretrained(cls, directory: str | Path) -> SingularTrajectory:
-        """Rebuild from a directory written by `save_pretrained`; bad files give one clear error."""
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
-
-        directory = Path(directory)
-        if not directory.is_dir():
-            raise RobostackError(f"{directory}: no such checkpoint directory")
-        config = load_config(ModelConfig, directory / CONFIG_FILE)
-        model = cls(config)
-        try:
-            state = load_file(str(directory / WEIGHTS_FILE))
-        except FileNotFoundError:
-            raise RobostackError(f"{directory / WEIGHTS_FILE}: no such file") from None
-        except (SafetensorError, OSError) as err:
-            raise RobostackError(f"{directory / WEIGHTS_FILE}: corrupt checkpoint ({err})") from None
-        try:
-            model.load_state_dict(state, strict=True)
-        except RuntimeError as err:
-            first = str(err).splitlines()[0] if str(err) else "mismatch"
-            raise ConfigError(f"{directory}: weights do not match config.yaml ({first})") from None
-        model.eval()
-        return model

@@ -28,7 +28,8 @@ def _time_ms(fn: Any, repeats: int, warmup: int) -> tuple[float, float]:
 
 
 def benchmark(repeats: int = 50, warmup: int = 5, checkpoint: Path | None = None) -> dict[str, Any]:
-    from robostack.policies.vint.policy import WEIGHTS_FILE, ViNTPolicy
+    from robostack.core.pretrained import WEIGHTS_FILE
+    from robostack.policies.vint.policy import ViNTPolicy
     from robostack.policies.vint.train import TrainConfig
 
     torch.set_num_threads(1)

@@ -8,28 +8,26 @@ normalised by ``metres_per_frame`` inside, as in the original code.
 from __future__ import annotations
 
 from collections import deque
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
-import yaml
 from numpy.typing import NDArray
 from torch import nn
 from torch.nn import functional as F
 
 from robostack.core.errors import RobostackError
+from robostack.core.pretrained import Pretrained
 from robostack.core.registry import register
 from robostack.core.types import Action, Observation
 from robostack.policies.vint.model import ViNTConfig, ViNTNet
 
-CONFIG_FILE = "config.yaml"
-WEIGHTS_FILE = "model.safetensors"
-
 
 @register("policy", "vint")
-class ViNTPolicy(nn.Module):
+class ViNTPolicy(Pretrained, nn.Module):
     """ViNT with its pre-processing. ``forward(batch) -> (loss, info)`` for training."""
+
+    config_class = ViNTConfig
+    train_command = "robostack train vint"
 
     def __init__(self, config: ViNTConfig | None = None) -> None:
         super().__init__()
@@ -156,37 +154,3 @@ class ViNTPolicy(nn.Module):
         self.observe(obs.rgb)
         _, wp = self.predict(self._goal)
         return PDController().command(wp[0])
-
-    # -- persistence -----------------------------------------------------------------------------
-    def save_pretrained(self, directory: str | Path) -> None:
-        """``config.yaml`` + ``model.safetensors`` (no pickle)."""
-        from safetensors.torch import save_file
-
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().contiguous().clone() for k, v in self.state_dict().items()}
-        save_file(state, str(directory / WEIGHTS_FILE))
-        (directory / CONFIG_FILE).write_text(
-            yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False)
-        )
-
-    @classmethod
-    def from_pretrained(cls, directory: str | Path) -> ViNTPolicy:
-        """Load a saved policy; a missing or corrupt checkpoint is a one-line error."""
-        from safetensors.torch import load_file
-
-        from robostack.core.config import load_config
-
-        directory = Path(directory)
-        config = load_config(ViNTConfig, directory / CONFIG_FILE)
-        policy = cls(config)
-        try:
-            state: dict[str, Any] = load_file(str(directory / WEIGHTS_FILE))
-            policy.load_state_dict(state)
-        except FileNotFoundError:
-            raise RobostackError(
-                f"{directory}: no {WEIGHTS_FILE}; train with `robostack train vint`"
-            ) from None
-        except Exception as err:  # safetensors raises several kinds on a damaged file
-            raise RobostackError(f"{directory / WEIGHTS_FILE}: unreadable checkpoint ({err})") from None
-        return policy.eval()
