@@ -7,7 +7,9 @@ Command modules stay light: import torch, pybullet and friends inside ``run``, s
 from __future__ import annotations
 
 import argparse
-from typing import ClassVar
+import json
+import math
+from typing import Any, ClassVar
 
 
 class Command:
@@ -22,3 +24,28 @@ class Command:
     def run(self, args: argparse.Namespace) -> int:
         """Do the work; return the exit code. Raise `RobostackError` for user errors."""
         raise NotImplementedError
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout; NaN (a figure with nothing to measure) becomes null."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    print(json.dumps(clean(data), indent=2))  # noqa: T201 (the CLI's output)
+
+
+def print_figures(figures: dict[str, Any], as_json: bool) -> None:
+    """A command's figures: JSON with ``--json``, else one aligned ``name: value`` line each."""
+    if as_json:
+        print_json(figures)
+        return
+    width = max((len(key) for key in figures), default=0)
+    for key, value in figures.items():
+        print(f"{key:>{width}}: {value}")  # noqa: T201

@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
-import math
 from pathlib import Path
 from typing import Any
 
-from robostack.core.command import Command
+from robostack.core.command import Command, print_figures, print_json
 from robostack.core.config import load_config, validate_config
 from robostack.core.registry import register
 
 DEMO_INSTRUCTION = "go to the kitchen and pick up the red mug"
 DEMO_SEED = 7
-
-
-def print_json(data: Any) -> None:
-    """JSON on stdout; NaN (a figure with nothing to measure) becomes null."""
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, float) and math.isnan(value):
-            return None
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [clean(v) for v in value]
-        return value
-
-    print(json.dumps(clean(data), indent=2))
 
 
 def print_episode(result: Any, out: Path | None) -> None:
@@ -161,10 +144,5 @@ class BenchPolicy(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         module, _, function = POLICY_BENCHMARKS[args.policy].partition(":")
-        figures = getattr(importlib.import_module(module), function)()
-        if args.json:
-            print_json(figures)
-        else:
-            for key, value in figures.items():
-                print(f"{key:>28}: {value}")
+        print_figures(getattr(importlib.import_module(module), function)(), args.json)
         return 0

@@ -8,7 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from robostack.core.command import Command
+from robostack.core.command import Command, print_figures
 from robostack.core.registry import register
 
 
@@ -75,7 +75,7 @@ class BenchM2T2(Command):
 
         figures = {"command": _command_line()}
         figures |= benchmark(checkpoint=args.checkpoint, threads=tuple(args.threads))
-        _emit(figures, args.json)
+        print_figures(figures, args.json)
         if args.save and args.checkpoint is None:
             _save(Path("policies/m2t2"), "bench.json", figures)
         elif args.save:
@@ -110,7 +110,7 @@ class EvalM2T2Offline(Command):
         ds = GraspDataset(args.data, args.split)
         scenes = [ds[i] for i in range(min(args.scenes, len(ds)))]
         figures = {"command": _command_line(), "split": args.split} | evaluate_scenes(policy, scenes)
-        _emit(figures, args.json)
+        print_figures(figures, args.json)
         if args.save:
             _save(args.checkpoint, "eval_offline.json", figures)
         return 0
@@ -135,14 +135,6 @@ class M2T2Card(Command):
 
         print(write_model_card(args.checkpoint, args.stopped_run, args.data))
         return 0
-
-
-def _emit(figures: dict, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(figures, indent=2))
-    else:
-        for key, value in figures.items():
-            print(f"{key:>28}: {value}")
 
 
 def _save(directory: Path, name: str, figures: dict) -> None:

@@ -6,10 +6,9 @@ Heavy imports (libsumo, torch, highway-env) stay inside ``run``.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from robostack.core.command import Command
+from robostack.core.command import Command, print_figures
 from robostack.core.errors import ConfigError, RobostackError
 from robostack.core.registry import register
 
@@ -70,11 +69,7 @@ class EvalDriving(Command):
             config = config.model_copy(update={"network": args.network})
         summary = evaluate(policy, args.episodes, args.seed, config, show_progress=not args.json)
         summary["policy"] = args.policy
-        if args.json:
-            print(json.dumps(summary))
-        else:
-            for key, value in summary.items():
-                print(f"{key:>20}: {value}")
+        print_figures(summary, args.json)
         return 0
 
 
@@ -100,10 +95,5 @@ class BenchDriving(Command):
             raise ConfigError("--steps must be >= 50, --highway-steps >= 10 and --vector-envs >= 1")
         from robostack.sim.driving.bench import benchmark
 
-        figures = benchmark(args.steps, args.vector_envs, args.highway_steps)
-        if args.json:
-            print(json.dumps(figures))
-        else:
-            for key, value in figures.items():
-                print(f"{key:>34}: {value}")
+        print_figures(benchmark(args.steps, args.vector_envs, args.highway_steps), args.json)
         return 0

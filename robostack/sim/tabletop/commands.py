@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from robostack.core.command import Command
+from robostack.core.command import Command, print_figures
 from robostack.core.registry import register
 
 POLICIES = ("heuristic", "m2t2")
@@ -79,11 +78,7 @@ class EvalPickPlace(Command):
 
             result = evaluate(policy, args.episodes, args.seed, on_episode=tick)
         summary = {"policy": args.policy, "seed": args.seed, **result.summary()}
-        if args.json:
-            print(json.dumps(summary))
-        else:
-            for key, value in summary.items():
-                print(f"{key:>32}: {value}")
+        print_figures(summary, args.json)
         return 0
 
 
@@ -111,5 +106,5 @@ class EvalGraspLabels(Command):
             on_scene=lambda i: print(f"scene {i} done", file=sys.stderr),
         )
         summary = {"scenes": args.scenes, "seed": args.seed, **result.summary()}
-        print(json.dumps(summary) if args.json else "\n".join(f"{k:>34}: {v}" for k, v in summary.items()))
+        print_figures(summary, args.json)
         return 0
