@@ -5,23 +5,13 @@ default (more threads only help on an idle machine: on a shared one OpenMP worke
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-
-def _time_ms(fn: Any, repeats: int, warmup: int) -> tuple[float, float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(times)), float(np.percentile(times, 90))
+from robostack.core.timing import latency_ms
 
 
 def benchmark(
@@ -44,8 +34,8 @@ def benchmark(
     }
     for n in threads:
         torch.set_num_threads(n)
-        g, g90 = _time_ms(lambda: policy.grasps(scene.points, scene.rgb, scene.segment, 0), repeats, warmup)
-        p, p90 = _time_ms(
+        g, g90 = latency_ms(lambda: policy.grasps(scene.points, scene.rgb, scene.segment, 0), repeats, warmup)
+        p, p90 = latency_ms(
             lambda: policy.placements(
                 scene.points, scene.rgb, scene.segment, scene.held_points, scene.ee_pose
             ),

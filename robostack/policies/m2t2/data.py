@@ -7,43 +7,18 @@ cloud has fewer points than the model takes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from robostack.data.grasp_dataset import GraspScene, GraspSet
 from robostack.policies.m2t2.config import M2T2Config
 from robostack.policies.m2t2.criterion import SceneTarget
 from robostack.policies.m2t2.grasp import width_to_bin
 
 CONTACT_RADIUS = 0.005
-
-
-@dataclass
-class SyntheticGraspSet:
-    contacts: NDArray[np.float32]
-    approach: NDArray[np.float32]
-    baseline: NDArray[np.float32]
-    width: NDArray[np.float32]
-    success: NDArray[np.bool_]
-
-
-@dataclass
-class SyntheticScene:
-    """Same fields as ``robostack.data.grasp_dataset.GraspScene``."""
-
-    points: NDArray[np.float32]
-    rgb: NDArray[np.float32]
-    segment: NDArray[np.int32]
-    object_names: list[str]
-    grasps: list[SyntheticGraspSet]
-    contact_mask: NDArray[np.bool_]
-    held_points: NDArray[np.float32]
-    place_mask: NDArray[np.bool_]
-    place_region: NDArray[np.bool_]
-    ee_pose: NDArray[np.float32] = field(default_factory=lambda: np.eye(4, dtype=np.float32))
 
 
 def resample_index(n: int, m: int, rng: np.random.Generator) -> NDArray[np.int64]:
@@ -184,7 +159,7 @@ def _yaw(theta: float) -> NDArray[np.float64]:
 
 def synthetic_scene(
     rng: np.random.Generator, num_points: int = 2048, objects: int = 3, held: bool = True
-) -> SyntheticScene:
+) -> GraspScene:
     """Boxes on a table (z = 0) with top-down antipodal grasps across each box's narrow side, their
     5 mm contact masks, and a held box whose 8 yaw bins are placeable where its footprint is free."""
     n_obj_pts = num_points // (2 * objects)
@@ -208,7 +183,7 @@ def synthetic_scene(
         baseline = np.tile(rot[:, 0], (g, 1))
         approach = np.tile([0.0, 0.0, -1.0], (g, 1))
         grasp_sets.append(
-            SyntheticGraspSet(
+            GraspSet(
                 contacts.astype(np.float32),
                 approach.astype(np.float32),
                 baseline.astype(np.float32),
@@ -238,7 +213,7 @@ def synthetic_scene(
         inside = (np.abs(rel) < held_half[:2] + 0.01).all(-1).any(-1)
         on_table = (np.abs(points[:n_table, :2]) < 0.3 - held_half[0]).all(-1)
         place_mask[b, :n_table] = ~inside & on_table
-    return SyntheticScene(
+    return GraspScene(
         points=points,
         rgb=np.full((len(points), 3), 0.5, np.float32),
         segment=segment,
@@ -248,4 +223,5 @@ def synthetic_scene(
         held_points=np.asarray(held_pts, np.float32),
         place_mask=place_mask if held else np.zeros((8, len(points)), bool),
         place_region=(segment == -1) if held else np.zeros(len(points), bool),
+        ee_pose=np.eye(4, dtype=np.float32),
     )

@@ -8,23 +8,13 @@ are cached), then score the goal. Two cases: the goal image alone, and a topolog
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-
-def _time_ms(fn: Any, repeats: int, warmup: int) -> tuple[float, float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(times)), float(np.percentile(times, 90))
+from robostack.core.timing import latency_ms
 
 
 def benchmark(repeats: int = 50, warmup: int = 5, checkpoint: Path | None = None) -> dict[str, Any]:
@@ -47,8 +37,8 @@ def benchmark(repeats: int = 50, warmup: int = 5, checkpoint: Path | None = None
         policy.observe(frame)
         policy.predict(goals)
 
-    goal_ms, goal_p90 = _time_ms(lambda: step(nodes[:1]), repeats, warmup)
-    graph_ms, graph_p90 = _time_ms(lambda: step(nodes), repeats, warmup)
+    goal_ms, goal_p90 = latency_ms(lambda: step(nodes[:1]), repeats, warmup)
+    graph_ms, graph_p90 = latency_ms(lambda: step(nodes), repeats, warmup)
     return {
         "policy": "vint",
         "checkpoint": str(checkpoint) if trained else "untrained (default architecture)",

@@ -63,14 +63,6 @@ class Receptacle:
 
 
 @dataclass
-class Observation:
-    points: NDArray[np.float32]
-    rgb: NDArray[np.float32]
-    segment: NDArray[np.int32]
-    normals: NDArray[np.float32]
-
-
-@dataclass
 class Scene:
     seed: int
     split: str
@@ -408,8 +400,9 @@ class TabletopWorld:
         return True
 
     # -- observation ---------------------------------------------------------------------------
-    def observe(self, rng: np.random.Generator | None = None, num_points: int | None = None) -> Observation:
-        """Render every camera, fuse, and resample to a fixed number of points."""
+    def observe(self, rng: np.random.Generator | None = None, num_points: int | None = None) -> cameras.Cloud:
+        """Render every camera, fuse, and resample to a fixed number of points; ``segment`` holds
+        object indices (-1 for the table, robot and background)."""
         scene = self._need_scene()
         views = [cameras.render(self.client, cam) for cam in scene.cameras]
         cloud = cameras.fuse(views, voxel=self.config.voxel)
@@ -417,7 +410,7 @@ class TabletopWorld:
         cloud = cameras.resample(cloud, num_points or self.config.num_points, rng)
         lut = {b: i for i, b in enumerate(scene.bodies)}
         segment = np.array([lut.get(int(b), -1) for b in cloud.segment], dtype=np.int32)
-        return Observation(cloud.points, cloud.rgb, segment, cloud.normals)
+        return cameras.Cloud(cloud.points, cloud.rgb, segment, cloud.normals)
 
     def _need_scene(self) -> Scene:
         if self.scene is None:
