@@ -39,14 +39,13 @@ def _draw(
 
 def record_imagegoal(seed: int, checkpoint: str | Path, out: str | Path, use_graph: bool = True) -> dict:
     """Run one nav-imagegoal episode with ViNT and write ``out`` (mp4); return the episode's figures."""
-    import imageio.v2 as imageio
-
     from robostack.hal.sim_robot import SimRobot
     from robostack.planning.topological import TopologicalGraph
     from robostack.policies.vint.evaluate import make_episode, world_config
     from robostack.policies.vint.navigator import TopoNavigator
     from robostack.policies.vint.policy import ViNTPolicy
     from robostack.viz.topdown import compose_frame
+    from robostack.viz.video import write_video
 
     episode = make_episode(seed)
     if episode is None:
@@ -72,6 +71,5 @@ def record_imagegoal(seed: int, checkpoint: str | Path, out: str | Path, use_gra
             robot.send(action)
         robot.send(Action())
         final = float(np.linalg.norm(world.base_pose()[:2] - episode.goal))
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    imageio.mimsave(str(out), frames, fps=4, macro_block_size=1)
+    write_video(frames, out, fps=4)
     return {"seed": seed, "stopped": done, "final_distance_m": final, "success": bool(done and final <= 1.0)}
