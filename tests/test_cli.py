@@ -48,3 +48,18 @@ def test_help_lists_commands_with_examples(capsys):
     out = capsys.readouterr().out
     for command in ("demo", "parse", "run", "eval", "bench"):
         assert command in out
+
+
+def test_json_stdout_is_only_json():
+    """pybullet prints a banner on import; it must not reach stdout in front of --json results."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "robostack.cli", "run", "go to the kitchen", "--seed", "7", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(out)["success"] is True

@@ -40,6 +40,8 @@ _builtin_modules: dict[str, dict[str, str]] = {
         "place/classical": "robostack.policies.baselines.manipulate",
         "navigate/learned": "robostack.policies.vint.skill",
         "navigate/social": "robostack.policies.singular_trajectory.skill",
+        "pick/learned": "robostack.policies.m2t2.skill",
+        "place/learned": "robostack.policies.m2t2.skill",
     },
     "policy": {
         "singular-trajectory": "robostack.policies.singular_trajectory.policy",

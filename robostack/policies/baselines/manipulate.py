@@ -41,7 +41,7 @@ def top_down_quaternion(yaw: float) -> np.ndarray:
     return np.array([math.cos(yaw / 2), math.sin(yaw / 2), 0.0, 0.0])
 
 
-class _ArmSkill:
+class ArmSkill:
     def __init__(self, config: ManipulateConfig | None = None) -> None:
         self.config = config or ManipulateConfig()
 
@@ -85,7 +85,7 @@ class _ArmSkill:
 
 
 @register("skill", "pick/classical")
-class ClassicalPick(_ArmSkill):
+class ClassicalPick(ArmSkill):
     def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
         target = resolve_target(subtask.target, world, world.base_pose()[:2])
         if target is None or target.kind != "object":
@@ -130,7 +130,7 @@ class ClassicalPick(_ArmSkill):
 
 
 @register("skill", "place/classical")
-class ClassicalPlace(_ArmSkill):
+class ClassicalPlace(ArmSkill):
     def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
         held = world.holding
         if held is None:
@@ -156,7 +156,7 @@ class ClassicalPlace(_ArmSkill):
         steps += self._gripper(robot, closed=False)
         steps += self._move(robot, world, plan[0])
         steps += self._move(robot, world, world.ARM_HOME)
-        success = bool(self._rests_on(world, held, furniture))
+        success = bool(rests_on(world, held, furniture))
         return SkillResult(
             subtask,
             success,
@@ -175,9 +175,11 @@ class ClassicalPlace(_ArmSkill):
         centre = np.array(furniture.center)
         return centre + np.clip(base - centre, -np.maximum(half, 0.0), np.maximum(half, 0.0))
 
-    def _rests_on(self, world: Any, name: str, furniture: Any) -> bool:
-        pos = world.object_position(name)
-        half = np.array(furniture.size[:2]) / 2
-        inside = bool(np.all(np.abs(pos[:2] - np.array(furniture.center)) <= half))
-        # on the top, or in a basin below the rim: anywhere over the footprint and off the floor
-        return world.holding is None and inside and pos[2] >= 0.5 * furniture.top_z
+
+def rests_on(world: Any, name: str, furniture: Any) -> bool:
+    """The object is out of the hand, over the furniture's footprint and off the floor (on the top,
+    or in a basin below the rim)."""
+    pos = world.object_position(name)
+    half = np.array(furniture.size[:2]) / 2
+    inside = bool(np.all(np.abs(pos[:2] - np.array(furniture.center)) <= half))
+    return world.holding is None and inside and pos[2] >= 0.5 * furniture.top_z

@@ -24,7 +24,9 @@ from __future__ import annotations
 import contextlib
 import math
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pybullet as p
@@ -699,6 +701,15 @@ class ApartmentWorld:
             self.config.wrist_image_size, eye, rot[:, 2], rot[:, 0], self.config.wrist_fov_deg, 0.01
         )
         return rgb
+
+    def depth_views(self, cameras: Sequence[Any]) -> list[tuple[Any, Any, Any]]:
+        """World-frame ``(points, rgb, body ids)`` of depth cameras (tabletop `Camera`s) close to a
+        manipulation target: walls are parked and every room shown, so nearby geometry is all drawn."""
+        from robostack.sim.tabletop.cameras import render
+
+        self._draw_walls(True)  # walls drawn as boxes, as TinyRenderer sees them from outside
+        self._show_rooms(self._all_rooms)
+        return [render(self._cid, cam) for cam in cameras]
 
     def render_view(
         self,

@@ -1,0 +1,269 @@
+"""``pick/learned`` and ``place/learned``: M2T2 in the apartment, through the classical skills' arm code.
+
+Two depth cameras look at the work spot from the robot's side, as the tabletop world's cameras look
+at its table, and their points are fused in a frame whose origin lies on the supporting surface
+(z = 0 there, as in training; x toward the robot). The robot's own points are dropped, as a real
+robot filters its body from its cloud.
+
+- pick: M2T2's grasps on the target's points, best first; the first few the arm can reach are tried,
+  each as an approach along the gripper's axis, a close and a lift.
+- place: the held object is observed in the hand, and M2T2's place queries (8 yaw bins) rank poses
+  over the receptacle's points; the best reachable one is lowered onto from above and released.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from robostack.core.registry import register
+from robostack.core.types import SkillResult, Subtask
+from robostack.policies.baselines.manipulate import ArmSkill, ManipulateConfig, rests_on
+from robostack.policies.baselines.targets import resolve_target
+
+DEFAULT_CHECKPOINT = Path("policies/m2t2")
+CAMERAS = 2
+IMAGE_SIZE = 192
+APPROACH = 0.08
+"""Pre-grasp distance back along the gripper's approach axis, m."""
+LOWER = 0.10
+"""Placements are approached from this far above, m."""
+RECEPTACLE = -2
+"""Segment id given to the receptacle's points (pybullet body ids are >= 0, nothing is -1)."""
+
+
+def surface_frame(world: Any, point: NDArray[np.float64]) -> NDArray[np.float64]:
+    """4×4 world ← local: origin at ``point`` on a surface, z up, x toward the robot."""
+    base = world.base_pose()[:2]
+    x = np.array([base[0] - point[0], base[1] - point[1], 0.0])
+    x /= max(float(np.linalg.norm(x)), 1e-9)
+    z = np.array([0.0, 0.0, 1.0])
+    frame = np.eye(4)
+    frame[:3, :3] = np.column_stack([x, np.cross(z, x), z])
+    frame[:3, 3] = point
+    return frame
+
+
+def observe(world: Any, frame: NDArray[np.float64], seed: int = 0) -> Any:
+    """The fused cloud (tabletop `Cloud`, segment = pybullet body ids) in ``frame``'s coordinates,
+    from cameras placed around its origin as the tabletop world places them around its table."""
+    from robostack.sim.tabletop.cameras import Camera, fuse, random_cameras
+
+    def to_world(point: tuple[float, ...]) -> tuple[float, float, float]:
+        x, y, z = frame[:3, :3] @ np.asarray(point) + frame[:3, 3]
+        return float(x), float(y), float(z)
+
+    local = random_cameras(np.random.default_rng(seed), CAMERAS, IMAGE_SIZE, np.zeros(3))
+    cameras = [Camera(to_world(c.eye), to_world(c.target), c.fov, c.size) for c in local]
+    inverse = np.linalg.inv(frame)
+    views = []
+    for pts, rgb, body in world.depth_views(cameras):
+        mine = body != world.robot_id
+        local_pts = pts[mine] @ inverse[:3, :3].T + inverse[:3, 3]
+        views.append((local_pts.astype(np.float32), rgb[mine], body[mine]))
+    return fuse(views)
+
+
+def hand_target(
+    pose: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The apartment hand's grasp point, approach axis and quaternion (xyzw) for an M2T2 hand pose.
+
+    M2T2's pose is [baseline b, a×b, approach a] at the hand base, `GRIPPER_DEPTH` behind the
+    fingertips; the apartment's grasp link sits between the fingertips with y along the closing
+    axis and z along the approach, so its rotation is [b×a, b, a].
+    """
+    from scipy.spatial.transform import Rotation
+
+    from robostack.sim.tabletop.gripper import GRIPPER_DEPTH
+
+    b, a = pose[:3, 0], pose[:3, 2]
+    centre = pose[:3, 3] + GRIPPER_DEPTH * a
+    rotation = np.column_stack([np.cross(b, a), b, a])
+    return centre, a, Rotation.from_matrix(rotation).as_quat()
+
+
+def m2t2_hand_pose(position: NDArray[np.float64], quat: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Inverse of `hand_target`: the M2T2 hand pose of the apartment's grasp link pose."""
+    from scipy.spatial.transform import Rotation
+
+    from robostack.sim.tabletop.gripper import GRIPPER_DEPTH
+
+    rotation = Rotation.from_quat(quat).as_matrix()
+    b, a = rotation[:, 1], rotation[:, 2]
+    pose = np.eye(4)
+    pose[:3, :3] = np.column_stack([b, np.cross(a, b), a])
+    pose[:3, 3] = position - GRIPPER_DEPTH * a
+    return pose
+
+
+class _M2T2Skill(ArmSkill):
+    def __init__(
+        self, checkpoint: str | Path = DEFAULT_CHECKPOINT, config: ManipulateConfig | None = None
+    ) -> None:
+        super().__init__(config)
+        self.checkpoint = Path(checkpoint)
+        self._policy: Any = None
+
+    @property
+    def policy(self) -> Any:
+        if self._policy is None:
+            from robostack.policies.m2t2.policy import M2T2Policy
+
+            self._policy = M2T2Policy.from_pretrained(self.checkpoint)
+        return self._policy
+
+
+@register("skill", "pick/learned")
+class M2T2Pick(_M2T2Skill):
+    attempts = 3
+    """Reachable grasps tried before giving up."""
+
+    def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
+        target = resolve_target(subtask.target, world, world.base_pose()[:2])
+        if target is None or target.kind != "object":
+            return SkillResult(subtask, False, "not_found", detail=f"no object {subtask.target!r} here")
+        if world.holding == target.name:
+            return SkillResult(subtask, True, detail=f"already holding {target.name}")
+        if world.holding is not None:
+            return SkillResult(subtask, False, "grasp_failed", detail=f"the hand holds {world.holding}")
+        steps = self._move(robot, world, world.ARM_HOME)  # out of the cameras' way
+        footprint = world.object_position(target.name) - [
+            0.0,
+            0.0,
+            0.5 * world.object_spec(target.name).size[2],
+        ]
+        frame = surface_frame(world, footprint)
+        cloud = observe(world, frame)
+        body = world.object_ids[target.name]
+        if not np.any(cloud.segment == body):
+            return SkillResult(subtask, False, "not_found", steps, detail=f"{target.name} is not in view")
+        grasps = self.policy.grasps(cloud.points, cloud.rgb, cloud.segment, body)
+        tried = 0
+        for pose, _width, _score in grasps:
+            if tried == self.attempts:
+                break
+            centre, approach, quat = hand_target(frame @ pose)
+            plan = self._waypoints(world, [centre - APPROACH * approach, centre], quat)
+            if plan is None:
+                continue
+            tried += 1
+            steps += self._grasp(robot, world, plan, centre, quat)
+            if world.holding == target.name:
+                steps += self._move(robot, world, world.ARM_HOME)
+                return SkillResult(
+                    subtask,
+                    True,
+                    steps=steps,
+                    metrics={"success": 1.0, "attempts": float(tried)},
+                    detail=f"picked {target.name} with M2T2 grasp {tried}",
+                )
+        steps += self._move(robot, world, world.ARM_HOME)
+        if tried:
+            detail = f"{tried} M2T2 grasps closed on nothing"
+        else:
+            detail = f"none of {len(grasps)} M2T2 grasps in reach"
+        return SkillResult(
+            subtask, False, "grasp_failed" if tried else "unreachable", steps, {"success": 0.0}, detail
+        )
+
+    def _grasp(
+        self, robot: Any, world: Any, plan: list[NDArray[np.float64]], centre: NDArray[np.float64], quat: Any
+    ) -> int:
+        """Approach, close, lift; the hand opens again when it closed on nothing."""
+        steps = self._move(robot, world, world.ARM_READY)  # IK converges from here, not from tucked
+        steps += self._gripper(robot, closed=False)
+        steps += sum(self._move(robot, world, q) for q in plan)
+        steps += self._gripper(robot, closed=True)
+        lift = self._waypoints(world, [centre + np.array([0.0, 0.0, self.config.approach_height])], quat)
+        steps += self._move(robot, world, (lift or plan[:1])[0])
+        if world.holding is None:
+            steps += self._gripper(robot, closed=False)
+        return steps
+
+
+@register("skill", "place/learned")
+class M2T2Place(_M2T2Skill):
+    def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
+        held = world.holding
+        if held is None:
+            return SkillResult(subtask, False, "not_holding", detail="nothing in the gripper to place")
+        target = resolve_target(subtask.receptacle, world, world.base_pose()[:2])
+        if target is None or target.kind != "furniture":
+            return SkillResult(
+                subtask, False, "not_found", detail=f"no receptacle {subtask.receptacle!r} here"
+            )
+        furniture = world.furniture(target.name)
+        steps = self._move(robot, world, world.ARM_READY)  # the held object in front, in view
+        position, quat = world.end_effector_pose()
+        hand = m2t2_hand_pose(position, quat)
+        held_points = self._held_points(world, held, hand)
+        if len(held_points) == 0:
+            return SkillResult(
+                subtask, False, "place_failed", steps, detail=f"{held} is not visible in the hand"
+            )
+        frame = surface_frame(world, np.array([*furniture.center, support_height(furniture)]))
+        cloud = observe(world, frame)
+        segment = mark_receptacle(cloud, frame, furniture, set(world.object_ids.values()))
+        places = self.policy.placements(
+            cloud.points, cloud.rgb, segment, held_points, np.linalg.inv(frame) @ hand, RECEPTACLE
+        )
+        for pose, _score in places:
+            release, _approach, quat = hand_target(frame @ pose)
+            plan = self._waypoints(world, [release + np.array([0.0, 0.0, LOWER]), release], quat)
+            if plan is None:
+                continue
+            steps += sum(self._move(robot, world, q) for q in plan)
+            steps += self._gripper(robot, closed=False)
+            steps += self._move(robot, world, plan[0])
+            steps += self._move(robot, world, world.ARM_HOME)
+            success = rests_on(world, held, furniture)
+            return SkillResult(
+                subtask,
+                success,
+                "" if success else "place_failed",
+                steps,
+                {"success": float(success)},
+                f"{held} on {furniture.name}"
+                if success
+                else f"{held} did not come to rest on {furniture.name}",
+            )
+        steps += self._move(robot, world, world.ARM_HOME)
+        return SkillResult(
+            subtask,
+            False,
+            "unreachable",
+            steps,
+            {"success": 0.0},
+            f"none of {len(places)} placements in reach",
+        )
+
+    def _held_points(self, world: Any, name: str, hand: NDArray[np.float64]) -> NDArray[np.float32]:
+        """The held object's observed points in M2T2's hand frame (cameras around the hand)."""
+        frame = surface_frame(world, hand[:3, 3] - [0.0, 0.0, 0.15])
+        cloud = observe(world, frame)
+        pts = cloud.points[cloud.segment == world.object_ids[name]].astype(np.float64)
+        pts = pts @ frame[:3, :3].T + frame[:3, 3]
+        return ((pts - hand[:3, 3]) @ hand[:3, :3]).astype(np.float32)
+
+
+def support_height(furniture: Any) -> float:
+    """Where placed objects come to rest: the top, or a sink's basin floor below its rim."""
+    from robostack.sim.apartment.world import BASIN_DEPTH
+
+    return furniture.top_z - (BASIN_DEPTH if furniture.kind == "sink" else 0.0)
+
+
+def mark_receptacle(
+    cloud: Any, frame: NDArray[np.float64], furniture: Any, objects: set[int]
+) -> NDArray[np.int32]:
+    """The cloud's segment with the receptacle's points (over its footprint, not an object) set to
+    `RECEPTACLE`: static furniture shares pybullet bodies, so its points are found by geometry."""
+    world_pts = cloud.points.astype(np.float64) @ frame[:3, :3].T + frame[:3, 3]
+    half = np.asarray(furniture.size[:2]) / 2
+    over = np.all(np.abs(world_pts[:, :2] - np.asarray(furniture.center)) <= half, axis=1)
+    is_object = np.isin(cloud.segment, list(objects))
+    return np.where(over & ~is_object, RECEPTACLE, cloud.segment).astype(np.int32)

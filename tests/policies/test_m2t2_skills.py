@@ -1,0 +1,69 @@
+"""M2T2 as the apartment's learned pick and place skills: frames, receptacle points, one episode."""
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from robostack.core import registry
+from robostack.core.types import Subtask
+from robostack.hal import SimRobot
+from robostack.policies.baselines.manipulate import ClassicalPick
+from robostack.policies.baselines.navigate import ClassicalNavigate
+from robostack.policies.m2t2.skill import (
+    RECEPTACLE,
+    M2T2Pick,
+    M2T2Place,
+    hand_target,
+    m2t2_hand_pose,
+    mark_receptacle,
+)
+from robostack.sim.tabletop.cameras import Cloud
+from robostack.sim.tabletop.gripper import GRIPPER_DEPTH
+
+
+def test_hand_frames_convert_both_ways():
+    rotation = Rotation.from_euler("xyz", [0.3, -1.1, 2.0]).as_matrix()
+    pose = np.eye(4)
+    pose[:3, :3], pose[:3, 3] = rotation, [0.4, -0.2, 0.9]
+    centre, approach, quat = hand_target(pose)
+    np.testing.assert_allclose(approach, rotation[:, 2])
+    np.testing.assert_allclose(centre, pose[:3, 3] + GRIPPER_DEPTH * rotation[:, 2])
+    hand = Rotation.from_quat(quat).as_matrix()
+    np.testing.assert_allclose(hand[:, 1], rotation[:, 0], atol=1e-9)  # closing axis = baseline
+    np.testing.assert_allclose(m2t2_hand_pose(centre, quat), pose, atol=1e-9)
+
+
+def test_receptacle_points_are_found_by_footprint():
+    class Sink:
+        center, size = (1.0, 2.0), (0.4, 0.6, 0.9)
+
+    points = np.array([[1.1, 2.2, 0.0], [1.5, 2.0, 0.0], [0.9, 1.8, 0.05]], np.float32)
+    zeros = np.zeros_like(points)
+    cloud = Cloud(points, zeros, np.array([5, 5, 9], np.int32), zeros)
+    segment = mark_receptacle(cloud, np.eye(4), Sink(), objects={9})
+    assert segment.tolist() == [RECEPTACLE, 5, 9]  # off the footprint, and an object, are kept
+
+
+def test_learned_skills_are_declared():
+    assert {"pick/learned", "place/learned"} <= set(registry.names("skill"))
+
+
+def test_m2t2_places_a_picked_mug_in_the_sink():
+    with SimRobot("apartment", seed=7) as robot:
+        nav = ClassicalNavigate()
+        assert M2T2Place().run(Subtask("place", "place", "red mug", "sink"), robot).reason == "not_holding"
+        assert M2T2Pick().run(Subtask("pick", "pick", "grand piano"), robot).reason == "not_found"
+        assert nav.run(Subtask("navigate", "go_to", "red mug"), robot).success
+        assert ClassicalPick().run(Subtask("pick", "pick", "red mug"), robot).success
+        assert nav.run(Subtask("navigate", "go_to", "sink"), robot).success
+        result = M2T2Place().run(Subtask("place", "place", "red mug", "sink"), robot)
+        assert result.success, result.detail
+        assert robot.world.holding is None
+
+
+@pytest.mark.parametrize("skill", [M2T2Pick, M2T2Place])
+def test_learned_skills_need_a_simulated_world(skill):
+    class Real:
+        world = None
+
+    assert skill().run(Subtask("pick", "pick", "red mug", "sink"), Real()).reason == "unsupported"
