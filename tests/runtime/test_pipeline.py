@@ -72,14 +72,11 @@ def test_select_skills_errors():
         select_skills("navigate=telepathy")
 
 
-def test_learned_falls_back_to_classical_where_no_learned_skill_exists(monkeypatch):
+def test_learned_takes_each_learned_skill_and_falls_back_to_classical(monkeypatch):
     from robostack.core import registry
 
-    class LearnedPick:
-        def run(self, subtask, robot):
-            raise NotImplementedError
-
-    monkeypatch.setitem(registry._entries["skill"], "pick/learned", LearnedPick)
-    skills = select_skills("learned")
-    assert isinstance(skills["pick"], LearnedPick)
-    assert type(skills["place"]).__name__ == "ClassicalPlace"
+    chosen = {name: type(skill).__name__ for name, skill in select_skills("learned").items()}
+    assert chosen == {"navigate": "ViNTNavigate", "pick": "M2T2Pick", "place": "M2T2Place"}
+    monkeypatch.delitem(registry._builtin_modules["skill"], "place/learned")
+    monkeypatch.delitem(registry._entries["skill"], "place/learned")
+    assert type(select_skills("learned")["place"]).__name__ == "ClassicalPlace"
