@@ -14,21 +14,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from robostack.language.text import wordset
+from robostack.language.text import NUMBER_WORDS, wordset
 
 PAD, UNK = "<pad>", "<unk>"
 _WORD = re.compile(r"[a-z]+|\d+")
 _NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
+    **{word: n for word, n in NUMBER_WORDS.items() if word not in ("a", "an")},
     "eleven": 11,
     "twelve": 12,
     "once": 1,

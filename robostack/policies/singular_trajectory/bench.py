@@ -7,13 +7,12 @@ freshly built model with random spaces, so the benchmark runs on a bare checkout
 from __future__ import annotations
 
 import platform
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from robostack.core.timing import latency_ms
 from robostack.policies.singular_trajectory.config import ModelConfig
 from robostack.policies.singular_trajectory.policy import SingularTrajectory
 
@@ -54,23 +53,17 @@ def benchmark(
     try:
         model, source = _model(checkpoint)
         obs = _tracks(pedestrians, model.config.obs_len, seed=0)
-        for _ in range(warmup):
-            model.predict(obs)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            out = model.predict(obs)
-            times.append((time.perf_counter() - start) * 1000)
+        out = model.predict(obs)
+        median, p90 = latency_ms(lambda: model.predict(obs), repeats, warmup)
     finally:
         torch.set_num_threads(threads)
-    median = statistics.median(times)
     return {
         "policy": "singular-trajectory",
         "task": f"{model.config.num_samples} samples x {pedestrians} pedestrians, 12 future steps",
         "output_shape": list(out.shape),
         "threads": 1,
         "ms_median": round(median, 3),
-        "ms_p90": round(sorted(times)[int(0.9 * (len(times) - 1))], 3),
+        "ms_p90": round(p90, 3),
         "repeats": repeats,
         "target_ms": TARGET_MS,
         "meets_target": median <= TARGET_MS,
