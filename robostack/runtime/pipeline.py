@@ -19,10 +19,14 @@ APARTMENT_SKILLS = ("navigate", "pick", "place")
 
 def select_skills(spec: str) -> dict[str, Skill]:
     """Build skills from ``"classical"`` (every skill), ``"learned"`` (the learned one where a skill has
-    one, else classical) or per skill, ``"navigate=learned,pick=classical"``."""
-    chosen: dict[str, str] = {}
+    one, else classical) or per skill, ``"pick=learned,place=learned"`` (the others classical); later
+    entries override earlier ones."""
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if not parts:
+        raise ConfigError("--skills: empty skill selection")
+    chosen = dict.fromkeys(APARTMENT_SKILLS, "classical")
     available = set(registry.names("skill"))
-    for part in (p.strip() for p in spec.split(",") if p.strip()):
+    for part in parts:
         skill, sep, impl = part.partition("=")
         if not sep and part == "learned":
             chosen.update({s: part if f"{s}/{part}" in available else "classical" for s in APARTMENT_SKILLS})
@@ -32,8 +36,6 @@ def select_skills(spec: str) -> dict[str, Skill]:
             raise ConfigError(f"--skills: unknown skill {skill!r}; expected one of {', '.join(SKILLS)}")
         else:
             chosen[skill] = impl
-    if not chosen:
-        raise ConfigError("--skills: empty skill selection")
     return {skill: registry.get("skill", f"{skill}/{impl}")() for skill, impl in chosen.items()}
 
 

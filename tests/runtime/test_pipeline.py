@@ -65,6 +65,11 @@ def test_spl_definition():
     assert spl(False, 4.0, 4.0) == 0.0
 
 
+def test_skills_not_named_stay_classical():
+    chosen = {name: type(skill).__name__ for name, skill in select_skills("pick=learned").items()}
+    assert chosen == {"navigate": "ClassicalNavigate", "pick": "M2T2Pick", "place": "ClassicalPlace"}
+
+
 def test_select_skills_errors():
     with pytest.raises(ConfigError, match="unknown skill"):
         select_skills("dance=classical")
