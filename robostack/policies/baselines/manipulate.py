@@ -41,6 +41,33 @@ def top_down_quaternion(yaw: float) -> np.ndarray:
     return np.array([math.cos(yaw / 2), math.sin(yaw / 2), 0.0, 0.0])
 
 
+def pick_target(subtask: Subtask, world: Any) -> tuple[str, SkillResult | None]:
+    """The name of the object to pick, or the result that settles the pick before the arm moves."""
+    target = resolve_target(subtask.target, world, world.base_pose()[:2])
+    if target is None or target.kind != "object":
+        return "", SkillResult(subtask, False, "not_found", detail=f"no object {subtask.target!r} here")
+    if world.holding == target.name:
+        return target.name, SkillResult(subtask, True, detail=f"already holding {target.name}")
+    if world.holding is not None:
+        return target.name, SkillResult(
+            subtask, False, "grasp_failed", detail=f"the hand holds {world.holding}"
+        )
+    return target.name, None
+
+
+def place_target(subtask: Subtask, world: Any) -> tuple[Any, SkillResult | None]:
+    """The receptacle (`Furniture`) to place the held object on, or the result that settles the
+    place before the arm moves."""
+    if world.holding is None:
+        return None, SkillResult(subtask, False, "not_holding", detail="nothing in the gripper to place")
+    target = resolve_target(subtask.receptacle, world, world.base_pose()[:2])
+    if target is None or target.kind != "furniture":
+        return None, SkillResult(
+            subtask, False, "not_found", detail=f"no receptacle {subtask.receptacle!r} here"
+        )
+    return world.furniture(target.name), None
+
+
 class ArmSkill:
     def __init__(self, config: ManipulateConfig | None = None) -> None:
         self.config = config or ManipulateConfig()
@@ -87,15 +114,11 @@ class ArmSkill:
 @register("skill", "pick/classical")
 class ClassicalPick(ArmSkill):
     def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
-        target = resolve_target(subtask.target, world, world.base_pose()[:2])
-        if target is None or target.kind != "object":
-            return SkillResult(subtask, False, "not_found", detail=f"no object {subtask.target!r} here")
-        if world.holding == target.name:
-            return SkillResult(subtask, True, detail=f"already holding {target.name}")
-        if world.holding is not None:
-            return SkillResult(subtask, False, "grasp_failed", detail=f"the hand holds {world.holding}")
-        start = world.object_position(target.name)
-        quat = top_down_quaternion(self._grasp_yaw(world, target.name))
+        name, settled = pick_target(subtask, world)
+        if settled is not None:
+            return settled
+        start = world.object_position(name)
+        quat = top_down_quaternion(self._grasp_yaw(world, name))
         above = start + np.array([0.0, 0.0, self.config.approach_height])
         steps = self._move(robot, world, world.ARM_READY)  # IK converges from here, not from tucked
         plan = self._waypoints(world, [above, start], quat)
@@ -105,8 +128,8 @@ class ClassicalPick(ArmSkill):
         steps += sum(self._move(robot, world, q) for q in plan)
         steps += self._gripper(robot, closed=True)
         steps += self._move(robot, world, plan[0])
-        lifted = world.object_position(target.name)[2] - start[2]
-        success = bool(world.holding == target.name and lifted >= self.config.lift_check)
+        lifted = world.object_position(name)[2] - start[2]
+        success = bool(world.holding == name and lifted >= self.config.lift_check)
         steps += self._move(robot, world, world.ARM_HOME)  # carry it tucked in
         return SkillResult(
             subtask,
@@ -114,7 +137,7 @@ class ClassicalPick(ArmSkill):
             "" if success else "grasp_failed",
             steps=steps,
             metrics={"success": float(success)},
-            detail=f"picked {target.name}" if success else "the fingers closed on nothing",
+            detail=f"picked {name}" if success else "the fingers closed on nothing",
         )
 
     def _grasp_yaw(self, world: Any, name: str) -> float:
@@ -132,15 +155,10 @@ class ClassicalPick(ArmSkill):
 @register("skill", "place/classical")
 class ClassicalPlace(ArmSkill):
     def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
+        furniture, settled = place_target(subtask, world)
+        if settled is not None:
+            return settled
         held = world.holding
-        if held is None:
-            return SkillResult(subtask, False, "not_holding", detail="nothing in the gripper to place")
-        target = resolve_target(subtask.receptacle, world, world.base_pose()[:2])
-        if target is None or target.kind != "furniture":
-            return SkillResult(
-                subtask, False, "not_found", detail=f"no receptacle {subtask.receptacle!r} here"
-            )
-        furniture = world.furniture(target.name)
         spot = self._spot(world, furniture)
         height = world.object_spec(held).size[2]
         release = np.array([spot[0], spot[1], furniture.top_z + 0.5 * height + 0.02])

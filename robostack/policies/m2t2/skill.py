@@ -21,8 +21,13 @@ from numpy.typing import NDArray
 
 from robostack.core.registry import register
 from robostack.core.types import SkillResult, Subtask
-from robostack.policies.baselines.manipulate import ArmSkill, ManipulateConfig, rests_on
-from robostack.policies.baselines.targets import resolve_target
+from robostack.policies.baselines.manipulate import (
+    ArmSkill,
+    ManipulateConfig,
+    pick_target,
+    place_target,
+    rests_on,
+)
 
 DEFAULT_CHECKPOINT = Path("policies/m2t2")
 CAMERAS = 2
@@ -123,24 +128,17 @@ class M2T2Pick(_M2T2Skill):
     """Reachable grasps tried before giving up."""
 
     def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
-        target = resolve_target(subtask.target, world, world.base_pose()[:2])
-        if target is None or target.kind != "object":
-            return SkillResult(subtask, False, "not_found", detail=f"no object {subtask.target!r} here")
-        if world.holding == target.name:
-            return SkillResult(subtask, True, detail=f"already holding {target.name}")
-        if world.holding is not None:
-            return SkillResult(subtask, False, "grasp_failed", detail=f"the hand holds {world.holding}")
+        name, settled = pick_target(subtask, world)
+        if settled is not None:
+            return settled
         steps = self._move(robot, world, world.ARM_HOME)  # out of the cameras' way
-        footprint = world.object_position(target.name) - [
-            0.0,
-            0.0,
-            0.5 * world.object_spec(target.name).size[2],
-        ]
+        height = world.object_spec(name).size[2]
+        footprint = world.object_position(name) - np.array([0.0, 0.0, height / 2])
         frame = surface_frame(world, footprint)
         cloud = observe(world, frame)
-        body = world.object_ids[target.name]
+        body = world.object_ids[name]
         if not np.any(cloud.segment == body):
-            return SkillResult(subtask, False, "not_found", steps, detail=f"{target.name} is not in view")
+            return SkillResult(subtask, False, "not_found", steps, detail=f"{name} is not in view")
         grasps = self.policy.grasps(cloud.points, cloud.rgb, cloud.segment, body)
         tried = 0
         for pose, _width, _score in grasps:
@@ -152,14 +150,14 @@ class M2T2Pick(_M2T2Skill):
                 continue
             tried += 1
             steps += self._grasp(robot, world, plan, centre, quat)
-            if world.holding == target.name:
+            if world.holding == name:
                 steps += self._move(robot, world, world.ARM_HOME)
                 return SkillResult(
                     subtask,
                     True,
                     steps=steps,
                     metrics={"success": 1.0, "attempts": float(tried)},
-                    detail=f"picked {target.name} with M2T2 grasp {tried}",
+                    detail=f"picked {name} with M2T2 grasp {tried}",
                 )
         steps += self._move(robot, world, world.ARM_HOME)
         if tried:
@@ -188,15 +186,10 @@ class M2T2Pick(_M2T2Skill):
 @register("skill", "place/learned")
 class M2T2Place(_M2T2Skill):
     def act(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
+        furniture, settled = place_target(subtask, world)
+        if settled is not None:
+            return settled
         held = world.holding
-        if held is None:
-            return SkillResult(subtask, False, "not_holding", detail="nothing in the gripper to place")
-        target = resolve_target(subtask.receptacle, world, world.base_pose()[:2])
-        if target is None or target.kind != "furniture":
-            return SkillResult(
-                subtask, False, "not_found", detail=f"no receptacle {subtask.receptacle!r} here"
-            )
-        furniture = world.furniture(target.name)
         steps = self._move(robot, world, world.ARM_READY)  # the held object in front, in view
         position, quat = world.end_effector_pose()
         hand = m2t2_hand_pose(position, quat)
