@@ -147,6 +147,8 @@ def test_train_writes_policy_card_and_resumes(tmp_path: Path) -> None:
     longer = cfg.model_copy(update={"total_samples": 128})
     resumed = train(longer, fake_envs, resume=True)
     assert resumed["updates"] == 4 and len(resumed["history"]) == 4
+    assert len(resumed["commands"]) == 2  # the first run and the resume, both in the card
+    assert "Command (resumed)" in (tmp_path / "MODEL_CARD.md").read_text()
 
 
 def test_resume_without_checkpoint_is_one_line_error(tmp_path: Path) -> None:

@@ -48,6 +48,11 @@ def _as_table(data: Any, default_name: str) -> dict[str, dict[str, Any]]:
     return {default_name: data}
 
 
+def commands_of(log: dict[str, Any]) -> list[str]:
+    """The training commands, first to last (logs before resumable runs kept one ``command``)."""
+    return list(log.get("commands") or [log["command"]])
+
+
 def model_card(directory: Path) -> str:
     log = json.loads((directory / "train_log.json").read_text())
     cfg = log["train_config"]
@@ -63,7 +68,7 @@ def model_card(directory: Path) -> str:
         "## Training",
         f"- Data: on-policy rollouts in the SUMO driving world, reward `{cfg['reward']}`, env config {env},",
         f"  training seeds from {cfg['seed']} (all < 1,000,000; evaluation uses seeds ≥ 1,000,000).",
-        f"- Command: `{log['command']}`",
+        *[f"- Command{' (resumed)' if i else ''}: `{c}`" for i, c in enumerate(commands_of(log))],
         f"- Ranks: {log['world_size']} (backend {log['backend']}), {cfg['num_envs']} envs per rank, "
         f"{cfg['rollout_steps']} steps per rollout → {per_update} samples per update; mini-batch "
         f"{cfg['minibatch_size']}, {cfg['update_epochs']} epochs, lr {cfg['learning_rate']} (linear decay), "

@@ -313,6 +313,7 @@ def train(
         state: dict[str, Any] = {"update": 0, "samples": 0, "wall_s": 0.0, "history": []}
         if resume:
             state = load_checkpoint(out / CHECKPOINT_DIR, policy, optimiser)
+        state.setdefault("commands", []).append(" ".join(sys.argv))  # every run that made these weights
         broadcast_parameters(policy, world)
         return _loop(cfg, world, envs, policy, optimiser, state, local_mb, out)
     finally:
@@ -435,7 +436,7 @@ def _finish(
         "samples_per_s": state["samples"] / max(state["wall_s"], 1e-9),
         "last_route_completion": _recent(history, "route_completion"),
         "last_episode_return": _recent(history, "episode_return"),
-        "command": " ".join(sys.argv),
+        "commands": state["commands"],
         "train_config": cfg.model_dump(mode="json"),
         "history": history,
     }
