@@ -6,9 +6,7 @@ A user error (`RobostackError`) prints one line on stderr and exits 2; no traceb
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
-import os
 import sys
 from pathlib import Path
 
@@ -61,25 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _import_pybullet_quietly() -> None:
-    """pybullet's C module prints its build time on stdout when first imported; send that line to
-    stderr so stdout carries only results (``--json``, ``--jsonl``)."""
-    if "pybullet" in sys.modules:
-        return
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        with contextlib.suppress(ImportError):
-            import pybullet  # noqa: F401
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _import_pybullet_quietly()
     try:
         return int(args.handler.run(args) or 0)
     except RobostackError as err:

@@ -51,7 +51,7 @@ def test_help_lists_commands_with_examples(capsys):
 
 
 def test_json_stdout_is_only_json():
-    """pybullet prints a banner on import; it must not reach stdout in front of --json results."""
+    """Progress, logs and pybullet's banner go to stderr: stdout carries the JSON alone."""
     import json
     import subprocess
     import sys
