@@ -704,10 +704,11 @@ class ApartmentWorld:
 
     def depth_views(self, cameras: Sequence[Any]) -> list[tuple[Any, Any, Any]]:
         """World-frame ``(points, rgb, body ids)`` of depth cameras (tabletop `Camera`s) close to a
-        manipulation target: walls are parked and every room shown, so nearby geometry is all drawn."""
+        manipulation target: walls are drawn as boxes and every room shown, so all nearby geometry is
+        in the cloud (the head camera's ray-cast shell is not used)."""
         from robostack.sim.tabletop.cameras import render
 
-        self._draw_walls(True)  # walls drawn as boxes, as TinyRenderer sees them from outside
+        self._draw_walls(True)
         self._show_rooms(self._all_rooms)
         return [render(self._cid, cam) for cam in cameras]
 
