@@ -12,24 +12,11 @@ seen in training.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-import cv2
-import numpy as np
 import torch
 
 from robostack.core import registry
-from robostack.sim.driving.env import DrivingEnv
-from robostack.sim.driving.evaluate import episode_config
-from robostack.viz.video import write_video
-
-CAPTION_PX = 24
-
-
-def captioned(frame: np.ndarray, text: str) -> np.ndarray:
-    strip = np.zeros((CAPTION_PX, frame.shape[1], 3), np.uint8)
-    cv2.putText(strip, text, (6, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
-    return np.concatenate([strip, frame], axis=0)
+from robostack.sim.driving.video import record_episode
 
 
 def main() -> None:
@@ -42,23 +29,11 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     policy = registry.get("policy", "carl").from_pretrained(args.policy)
-    env = DrivingEnv(episode_config(policy, None), render_mode="rgb_array")  # the raster it was trained on
-    frames, total, done = [], 0.0, False
-    try:
-        obs, info = env.reset(seed=args.seed)
-        policy.reset()
-        while not done:
-            obs, reward, terminated, truncated, info = env.step(policy.act(obs))
-            total += reward
-            done = terminated or truncated
-            rc = 100 * info["route_completion"]
-            text = f"CaRL  seed {args.seed}  step {len(frames) + 1}  RC {rc:.0f}%  v {env.ego.speed:.1f} m/s"
-            frames.append(captioned(env.render(), text))
-    finally:
-        env.close()
-    path = write_video(frames, Path(args.out), fps=10)
-    end = info.get("termination_reason", "")
-    print(f"{path}: {len(frames)} frames, route completion {rc:.1f}%, return {total:.2f}, end: {end}")
+    out = record_episode(policy, args.seed, args.out, label="CaRL")  # on the raster it was trained on
+    print(
+        f"{out['video']}: {out['frames']} frames, route completion {100 * out['route_completion']:.1f}%, "
+        f"return {out['return']:.2f}, end: {out.get('termination_reason', '')}"
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from robostack.core.command import Command
+from robostack.core.command import Command, print_json
 from robostack.core.registry import register
 
 
@@ -72,8 +72,10 @@ class EvalNavImageGoal(Command):
         torch.set_num_threads(1)
         names = [n.strip() for n in args.policy.split(",") if n.strip()]
         bad = [n for n in names if n not in ev.METHODS]
-        if bad or not names or args.episodes < 1:
+        if bad or not names:
             raise RobostackError(f"--policy: unknown {bad or names}; expected from {', '.join(ev.METHODS)}")
+        if args.episodes < 1:
+            raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
         methods = {n: ev.make_method(n, args.checkpoint) for n in names}
         exclude: set[int] = set()
         for method in methods.values():
@@ -92,7 +94,7 @@ class EvalNavImageGoal(Command):
         if args.save:
             args.save.write_text(json.dumps(results, indent=2) + "\n")
         if args.json:
-            print(json.dumps(out, indent=2))
+            print_json(out)
         else:
             for name, figures in results.items():
                 print(name, "  ".join(f"{k}={v:.3g}" for k, v in figures.items()))
