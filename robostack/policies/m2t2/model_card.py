@@ -31,6 +31,15 @@ SCALE_DOWNS: list[tuple[str, str, str]] = [
     ("pose-loss contacts per scene", "all (README: 512)", "max_contacts_per_scene"),
 ]
 
+EARLIER_PHASES: list[tuple[str, str]] = [
+    (
+        "train_log_phase1.json",
+        "robostack train m2t2 --data datasets/grasp --wait-for-data --epochs 400 --max-minutes 70 "
+        "--val-scenes 16 --out policies/m2t2  # while the data was still being collected; stopped by hand",
+    ),
+]
+"""Runs the saved checkpoint continued from (``--init-from``), oldest first: their logs and commands."""
+
 
 def _read(path: Path) -> Any:
     """A saved JSON figure file; None when absent or unfinished (an evaluation still running)."""
@@ -117,6 +126,22 @@ def _default_train_config() -> dict[str, Any]:
     return TrainConfig().model_dump(mode="json", include={"lr", "weight_decay", "grad_clip", "batch_size"})
 
 
+def earlier_phases_section(directory: Path) -> list[str]:
+    """The runs this checkpoint continued from, one line each (empty when trained in one go)."""
+    lines = []
+    for file, command in EARLIER_PHASES:
+        log = _read(directory / file)
+        if log:
+            last = log[-1]
+            lines.append(
+                f"- `{command}`: {last['epoch']} epochs, {last['step']} steps, {last['minutes']} min, "
+                f"last val loss {last['val_loss']:.4g} (`{file}`)"
+            )
+    if not lines:
+        return []
+    return ["", "Earlier phases (the command above continued from the last of them):", "", *lines]
+
+
 def write_model_card(directory: str | Path, stopped_command: str | None = None, data: str = "") -> Path:
     """``stopped_command``: the training command of a run stopped by hand (summary from the log)."""
     d = Path(directory)
@@ -177,6 +202,7 @@ def write_model_card(directory: str | Path, stopped_command: str | None = None, 
                     f"| {e['epoch']} | {e['minutes']} | {e['train_loss']:.4g} | {e['val_loss']:.4g} | "
                     f"{_fmt(e.get('val_grasp_top1_adds_2cm'))} | {_fmt(e.get('val_place_top1_in_mask'))} |"
                 )
+        lines += earlier_phases_section(d)
     else:
         lines += ["- not trained yet (no `train_summary.json`)"]
     lines += ["", "## Evaluation", ""]
