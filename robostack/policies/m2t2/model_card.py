@@ -37,6 +37,11 @@ EARLIER_PHASES: list[tuple[str, str]] = [
         "robostack train m2t2 --data datasets/grasp --wait-for-data --epochs 400 --max-minutes 70 "
         "--val-scenes 16 --out policies/m2t2  # while the data was still being collected; stopped by hand",
     ),
+    (
+        "train_log_phase2.json",
+        "robostack train m2t2 --data datasets/grasp --init-from <phase 1> --epochs 400 --max-minutes 65 "
+        "--val-scenes 16 --threads 1",
+    ),
 ]
 """Runs the saved checkpoint continued from (``--init-from``), oldest first: their logs and commands."""
 

@@ -1,5 +1,5 @@
 """Write ``policies/vint/MODEL_CARD.md`` from what training and the measuring commands saved beside the
-weights: ``config.yaml``, ``train_log_phase{1,2,3,4}.json`` / ``train_log.json`` (one per training phase,
+weights: ``config.yaml``, ``train_log_phase{1,...,5}.json`` / ``train_log.json`` (one per training phase,
 as `train` writes them; the last phase's keeps its name), and when present ``eval_nav_imagegoal*.json``
 (``robostack eval nav-imagegoal --policy vint,vint-nograph,classical,bearing --save …``, or one file per
 method),
@@ -41,9 +41,15 @@ PHASES: list[tuple[str, str, str]] = [
         "--warmup-steps 100 --threads 1  # stopped by hand after step 6,500 to leave time for evaluation",
     ),
     (
-        "train_log.json",
+        "train_log_phase5.json",
         "phase 5 (every part, from phase 4, cosine decay over the full 70 min)",
         "robostack train vint --init-from <phase 4> --steps 20000 --max-minutes 70 --lr 3e-4 "
+        "--warmup-steps 100 --threads 1",
+    ),
+    (
+        "train_log.json",
+        "phase 6 (every part, from phase 5, a second cosine cycle of 42 min)",
+        "robostack train vint --init-from <phase 5> --steps 20000 --max-minutes 42 --lr 2e-4 "
         "--warmup-steps 100 --threads 1",
     ),
 ]
@@ -218,8 +224,9 @@ does (the mean-seeking regression of an undertrained head), and its temporal dis
 high, so localisation on the graph drifts. The robot leaves the route at the first sharp turn and
 does not recover. Phase 4 (every part trained again) lowered the validation loss and collisions and
 raised success a little. Phase 5 (70 more minutes, the learning rate decayed to zero by the end)
-lowered the best validation loss again and raised success the most of any phase (table above), so
-training time is still the binding limit; the robot still leaves most routes. Next steps, in order
+lowered the best validation loss again and raised success the most of any phase, and phase 6 (a
+second, 42-minute cosine cycle) did so once more (table above), so training time is still the
+binding limit; the robot still leaves most routes. Next steps, in order
 of expected value: train much longer (the original trains 100 epochs at batch 256; this checkpoint
 saw {_total_steps(directory):,} logged steps of 32 samples over all phases), regenerate the data with the
 `expert` flag recorded (and more recovery runs), and tune the node spacing of the graph.
@@ -273,8 +280,9 @@ Phase 3 keeps the observation encoder of phase 2 fixed and caches its tokens for
 mirror image), so a step runs only the goal encoder, the transformer and the heads. Phase 4 trains
 every part again from phase 3, on a quiet machine (about 2 steps/s); it validates on 12 batches
 (phase 3: 8), and the checkpoint is its best validation step. Phase 5 continues from phase 4 in the
-same way, with the cosine schedule run to its end (70 min); the checkpoint is again its best
-validation step.
+same way, with the cosine schedule run to its end (70 min), and phase 6 runs a second cycle (42 min,
+peak 2e-4) from phase 5; each checkpoint is its phase's best validation step, and a phase replaces
+the committed weights only when that step beats the previous best validation loss.
 
 ## Speed
 
