@@ -224,9 +224,9 @@ does (the mean-seeking regression of an undertrained head), and its temporal dis
 high, so localisation on the graph drifts. The robot leaves the route at the first sharp turn and
 does not recover. Phase 4 (every part trained again) lowered the validation loss and collisions and
 raised success a little. Phase 5 (70 more minutes, the learning rate decayed to zero by the end)
-lowered the best validation loss again and raised success the most of any phase, and phase 6 (a
-second, 42-minute cosine cycle) did so once more (table above), so training time is still the
-binding limit; the robot still leaves most routes. Next steps, in order
+lowered the best validation loss again and raised success the most of any phase; phase 6 (a
+second, 42-minute cosine cycle) lowered the loss a little more and raised success further (table
+above), so training time is still the binding limit; the robot still leaves most routes. Next steps, in order
 of expected value: train much longer (the original trains 100 epochs at batch 256; this checkpoint
 saw {_total_steps(directory):,} logged steps of 32 samples over all phases), regenerate the data with the
 `expert` flag recorded (and more recovery runs), and tune the node spacing of the graph.
