@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 from pathlib import Path
 
 from robostack.core.command import Command, print_figures
+from robostack.core.lineage import command_line
 from robostack.core.registry import register
-
-
-def _command_line() -> str:
-    return " ".join(["robostack", *map(shlex.quote, sys.argv[1:])])
 
 
 @register("command", "train/m2t2")
@@ -37,6 +32,7 @@ class TrainM2T2(Command):
             "--synthetic", type=int, default=None, help="train on N synthetic box scenes instead"
         )
         parser.add_argument("--init-from", default=None, help="continue training a saved policy")
+        parser.add_argument("--note", default=None, help="what this run changes (shown on the model card)")
         parser.add_argument(
             "--wait-for-data",
             action="store_true",
@@ -51,7 +47,7 @@ class TrainM2T2(Command):
         flags = {"data": args.data, "out": args.out, "epochs": args.epochs, "batch_size": args.batch_size}
         flags |= {"lr": args.lr, "max_minutes": args.max_minutes, "val_scenes": args.val_scenes}
         flags |= {"threads": args.threads, "synthetic": args.synthetic, "init_from": args.init_from}
-        flags |= {"wait_for_data": args.wait_for_data or None}
+        flags |= {"wait_for_data": args.wait_for_data or None, "note": args.note}
         cfg = cfg.model_copy(update={k: v for k, v in flags.items() if v is not None})
         print(json.dumps(train(cfg), indent=2))
         return 0
@@ -73,7 +69,7 @@ class BenchM2T2(Command):
     def run(self, args: argparse.Namespace) -> int:
         from robostack.policies.m2t2.bench import benchmark
 
-        figures = {"command": _command_line()}
+        figures = {"command": command_line()}
         figures |= benchmark(checkpoint=args.checkpoint, threads=tuple(args.threads))
         print_figures(figures, args.json)
         if args.save and args.checkpoint is None:
@@ -109,7 +105,7 @@ class EvalM2T2Offline(Command):
         policy = M2T2Policy.from_pretrained(args.checkpoint)
         ds = GraspDataset(args.data, args.split)
         scenes = [ds[i] for i in range(min(args.scenes, len(ds)))]
-        figures = {"command": _command_line(), "split": args.split} | evaluate_scenes(policy, scenes)
+        figures = {"command": command_line(), "split": args.split} | evaluate_scenes(policy, scenes)
         print_figures(figures, args.json)
         if args.save:
             _save(args.checkpoint, "eval_offline.json", figures)

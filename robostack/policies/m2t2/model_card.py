@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from robostack.core.lineage import read_lineage
 from robostack.policies.m2t2.config import M2T2Config
 
 SCALE_DOWNS: list[tuple[str, str, str]] = [
@@ -30,20 +31,6 @@ SCALE_DOWNS: list[tuple[str, str, str]] = [
     ("place-mask top-k BCE", "1024", "place_topk"),
     ("pose-loss contacts per scene", "all (README: 512)", "max_contacts_per_scene"),
 ]
-
-EARLIER_PHASES: list[tuple[str, str]] = [
-    (
-        "train_log_phase1.json",
-        "robostack train m2t2 --data datasets/grasp --wait-for-data --epochs 400 --max-minutes 70 "
-        "--val-scenes 16 --out policies/m2t2  # while the data was still being collected; stopped by hand",
-    ),
-    (
-        "train_log_phase2.json",
-        "robostack train m2t2 --data datasets/grasp --init-from <phase 1> --epochs 400 --max-minutes 65 "
-        "--val-scenes 16 --threads 1",
-    ),
-]
-"""Runs the saved checkpoint continued from (``--init-from``), oldest first: their logs and commands."""
 
 
 def _read(path: Path) -> Any:
@@ -134,13 +121,14 @@ def _default_train_config() -> dict[str, Any]:
 def earlier_phases_section(directory: Path) -> list[str]:
     """The runs this checkpoint continued from, one line each (empty when trained in one go)."""
     lines = []
-    for file, command in EARLIER_PHASES:
-        log = _read(directory / file)
+    for phase in read_lineage(directory)[:-1]:
+        log = _read(directory / phase.log)
         if log:
             last = log[-1]
+            note = f" ({phase.note})" if phase.note else ""
             lines.append(
-                f"- `{command}`: {last['epoch']} epochs, {last['step']} steps, {last['minutes']} min, "
-                f"last val loss {last['val_loss']:.4g} (`{file}`)"
+                f"- `{phase.command}`{note}: {last['epoch']} epochs, {last['step']} steps, "
+                f"{last['minutes']} min, last val loss {last['val_loss']:.4g} (`{phase.log}`)"
             )
     if not lines:
         return []

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import shlex
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from pydantic import Field
 
 from robostack.core.config import StrictModel
 from robostack.core.errors import RobostackError
+from robostack.core.lineage import command_line, start_phase
 from robostack.core.logging import progress
 from robostack.policies.m2t2.config import M2T2Config
 from robostack.policies.m2t2.data import collate, prepare_scene, synthetic_scene
@@ -44,6 +43,7 @@ class TrainConfig(StrictModel):
     seed: int = 0
     synthetic: int = Field(0, ge=0, description="train on this many synthetic box scenes instead of --data")
     init_from: str | None = None
+    note: str = Field("", description="what this run changes (listed with its command on the model card)")
     wait_for_data: bool = Field(
         False, description="data still being collected: wait for scenes, re-list each epoch"
     )
@@ -156,6 +156,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     val_batches = validation_batches(val_scenes, mcfg, cfg.batch_size)
     opt = torch.optim.AdamW(param_groups(policy, cfg.weight_decay), lr=cfg.lr)
     out = Path(cfg.out)
+    start_phase(out, cfg.init_from, command_line(), cfg.note)
     steps_per_epoch = math.ceil(len(train_scenes) / cfg.batch_size)
     log: list[dict[str, Any]] = []
     began, best, step, recent = time.time(), math.inf, 0, []
@@ -221,7 +222,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     data_info["train"] = len(train_scenes)
     data_info["train_samples_seen"] = step * cfg.batch_size
     summary = {
-        "command": " ".join(["robostack", *map(shlex.quote, sys.argv[1:])]) if sys.argv else "",
+        "command": command_line(),
         "data": data_info,
         "epochs": log[-1]["epoch"],
         "steps": step,

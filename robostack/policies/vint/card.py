@@ -1,6 +1,6 @@
 """Write ``policies/vint/MODEL_CARD.md`` from what training and the measuring commands saved beside the
-weights: ``config.yaml``, ``train_log_phase{1,...,5}.json`` / ``train_log.json`` (one per training phase,
-as `train` writes them; the last phase's keeps its name), and when present ``eval_nav_imagegoal*.json``
+weights: ``config.yaml``, ``lineage.json`` with one log per training phase (``robostack.core.lineage``),
+and when present ``eval_nav_imagegoal*.json``
 (``robostack eval nav-imagegoal --policy vint,vint-nograph,classical,bearing --save …``, or one file per
 method),
 ``eval_oracle.json`` (the same with ``--policy oracle-waypoints,oracle-waypoints-original-pd``) and
@@ -15,44 +15,7 @@ from typing import Any
 
 import yaml
 
-PHASES: list[tuple[str, str, str]] = [
-    (
-        "train_log_phase1.json",
-        "phase 1 (earlier session)",
-        "robostack train vint --steps 4000 --max-minutes 55 --threads 1  # stopped by hand at step ~2300",
-    ),
-    (
-        "train_log_phase2.json",
-        "phase 2 (earlier session)",
-        "robostack train vint --init-from <phase 1> --steps 4000 --max-minutes 28 --lr 3e-4 "
-        "--warmup-steps 50 --threads 1  # stopped by hand at step ~1300",
-    ),
-    (
-        "train_log_phase3.json",
-        "phase 3 (clean labels, mirroring, heading-norm term, frozen obs encoder)",
-        "robostack train vint --config <val_every: 100, val_batches: 8> --init-from <phase 2> "
-        "--steps 20000 --max-minutes 62 --lr 3e-4 --warmup-steps 100 --threads 1 --freeze-obs-encoder"
-        "  # stopped by hand after step 2700 to leave time for evaluation",
-    ),
-    (
-        "train_log_phase4.json",
-        "phase 4 (every part trained again, from phase 3)",
-        "robostack train vint --init-from <phase 3> --steps 20000 --max-minutes 72 --lr 3e-4 "
-        "--warmup-steps 100 --threads 1  # stopped by hand after step 6,500 to leave time for evaluation",
-    ),
-    (
-        "train_log_phase5.json",
-        "phase 5 (every part, from phase 4, cosine decay over the full 70 min)",
-        "robostack train vint --init-from <phase 4> --steps 20000 --max-minutes 70 --lr 3e-4 "
-        "--warmup-steps 100 --threads 1",
-    ),
-    (
-        "train_log.json",
-        "phase 6 (every part, from phase 5, a second cosine cycle of 42 min)",
-        "robostack train vint --init-from <phase 5> --steps 20000 --max-minutes 42 --lr 2e-4 "
-        "--warmup-steps 100 --threads 1",
-    ),
-]
+from robostack.core.lineage import read_lineage
 
 METHOD_NAMES = {
     "vint": "**ViNT + topological graph** (this checkpoint)",
@@ -98,22 +61,23 @@ def _training_section(directory: Path) -> str:
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     commands = []
-    for file, label, command in PHASES:
-        log = _read(directory / file)
+    for n, phase in enumerate(read_lineage(directory), start=1):
+        log = _read(directory / phase.log)
         if not log:
             continue
+        label = f"phase {n} ({phase.note})" if phase.note else f"phase {n}"
         best = min(log, key=lambda e: e["val_loss"])
         lines.append(
             f"| {label} | {log[-1]['step']} | {log[-1]['minutes']:.0f} | {best['val_loss']:.4f} "
             f"(step {best['step']}) | {best['val_dist_loss']:.2f} | {best['val_action_loss']:.4f} | "
             f"{best['val_waypoint_cos']:.3f} |"
         )
-        commands.append(f"{command}   # {label}")
+        commands.append(f"{phase.command}   # {label}")
     return "```bash\n" + "\n".join(commands) + "\n```\n\n" + "\n".join(lines)
 
 
 def _total_steps(directory: Path) -> int:
-    logs = [_read(directory / file) for file, _, _ in PHASES]
+    logs = [_read(directory / phase.log) for phase in read_lineage(directory)]
     return sum(int(log[-1]["step"]) for log in logs if log)
 
 

@@ -25,6 +25,7 @@ class TrainViNT(Command):
         parser.add_argument("--lr", type=float, default=None)
         parser.add_argument("--warmup-steps", type=int, default=None)
         parser.add_argument("--init-from", default=None, help="continue training a saved policy")
+        parser.add_argument("--note", default=None, help="what this run changes (shown on the model card)")
         parser.add_argument(
             "--freeze-obs-encoder",
             action="store_true",
@@ -40,7 +41,7 @@ class TrainViNT(Command):
         flags = {"dataset": args.dataset, "out": args.out, "steps": args.steps}
         flags.update({"max_minutes": args.max_minutes, "threads": args.threads, "lr": args.lr})
         flags.update({"warmup_steps": args.warmup_steps, "init_from": args.init_from})
-        flags.update({"freeze_obs_encoder": args.freeze_obs_encoder})
+        flags.update({"freeze_obs_encoder": args.freeze_obs_encoder, "note": args.note})
         cfg = cfg.model_copy(update={k: v for k, v in flags.items() if v is not None})
         summary = train(cfg)
         print(json.dumps(summary, indent=2))

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from robostack.core.config import StrictModel, load_config
 from robostack.core.errors import RobostackError
+from robostack.core.lineage import command_line, start_phase
 from robostack.core.logging import progress
 from robostack.policies.vint.data import NavSamples, SampleConfig
 from robostack.policies.vint.model import ViNTConfig
@@ -41,6 +42,7 @@ class TrainConfig(StrictModel):
     negative_prob: float = Field(0.1, ge=0, le=1)
     flip_prob: float = Field(0.5, ge=0, le=1, description="chance a training group is mirrored left-right")
     init_from: str | None = Field(None, description="continue from this saved policy (its architecture)")
+    note: str = Field("", description="what this run changes (listed with its command on the model card)")
     freeze_obs_encoder: bool = Field(
         False,
         description="fine-tuning: keep the observation encoder fixed and cache its tokens for every frame "
@@ -134,6 +136,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
     trainable = [p for p in policy.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
     out = Path(cfg.out)
+    start_phase(out, cfg.init_from, command_line(), cfg.note)
     log: list[dict[str, float]] = []
     began, best, step = time.time(), math.inf, 0
     recent: list[float] = []
