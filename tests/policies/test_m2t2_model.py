@@ -3,6 +3,7 @@ save → load at zero tolerance, and one-line errors on bad input."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -135,11 +136,22 @@ def test_yaw_augmentation_turns_grasps_and_rolls_place_bins(scenes: list) -> Non
 def test_train_command_writes_policy_log_and_model_card(tmp_path) -> None:
     from robostack.policies.m2t2.train import TrainConfig, train
 
-    cfg = TrainConfig(synthetic=2, epochs=2, val_scenes=1, batch_size=2, out=str(tmp_path), model=TINY)
+    cfg = TrainConfig(
+        synthetic=2, epochs=3, val_scenes=1, val_minutes=0, batch_size=2, out=str(tmp_path), model=TINY
+    )
     summary = train(cfg, show_progress=False)
-    assert summary["steps"] == 2 and summary["data"]["source"] == "synthetic boxes"
+    assert summary["steps"] == 3 and summary["data"]["source"] == "synthetic boxes"
     assert math.isfinite(summary["saved_val_loss"])
     loaded = M2T2Policy.from_pretrained(tmp_path)
     assert loaded.config == TINY
     card = (tmp_path / "MODEL_CARD.md").read_text()
     assert "| scene points | 16384 | 256 |" in card and "wall time" in card
+    log = json.loads((tmp_path / "train_log.json").read_text())
+    assert summary["saved_val_loss"] == min(e["val_loss"] for e in log)  # the best epoch is kept
+
+
+def test_cosine_factor_runs_from_one_to_zero() -> None:
+    from robostack.policies.m2t2.train import cosine_factor
+
+    assert cosine_factor(0.0) == 1.0 and cosine_factor(1.0) == 0.0 and cosine_factor(2.0) == 0.0
+    assert abs(cosine_factor(0.5) - 0.5) < 1e-12

@@ -32,6 +32,9 @@ class TrainM2T2(Command):
             "--synthetic", type=int, default=None, help="train on N synthetic box scenes instead"
         )
         parser.add_argument("--init-from", default=None, help="continue training a saved policy")
+        parser.add_argument(
+            "--cosine", action="store_true", default=None, help="decay the rate to zero over --max-minutes"
+        )
         parser.add_argument("--note", default=None, help="what this run changes (shown on the model card)")
         parser.add_argument(
             "--wait-for-data",
@@ -47,7 +50,7 @@ class TrainM2T2(Command):
         flags = {"data": args.data, "out": args.out, "epochs": args.epochs, "batch_size": args.batch_size}
         flags |= {"lr": args.lr, "max_minutes": args.max_minutes, "val_scenes": args.val_scenes}
         flags |= {"threads": args.threads, "synthetic": args.synthetic, "init_from": args.init_from}
-        flags |= {"wait_for_data": args.wait_for_data or None, "note": args.note}
+        flags |= {"wait_for_data": args.wait_for_data or None, "note": args.note, "cosine": args.cosine}
         cfg = cfg.model_copy(update={k: v for k, v in flags.items() if v is not None})
         print(json.dumps(train(cfg), indent=2))
         return 0

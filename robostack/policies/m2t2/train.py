@@ -47,6 +47,9 @@ class TrainConfig(StrictModel):
     wait_for_data: bool = Field(
         False, description="data still being collected: wait for scenes, re-list each epoch"
     )
+    cosine: bool = Field(
+        False, description="decay the learning rate to zero over max_minutes (a phase that should settle)"
+    )
     augment: bool = Field(True, description="turn each training scene by a random multiple of 45° about z")
     model: M2T2Config = M2T2Config()
 
@@ -114,6 +117,16 @@ class TrainScenes:
         return iter(self.items)
 
 
+def cosine_factor(progress: float) -> float:
+    """1 at the start of the budget, 0 at its end."""
+    return 0.5 * (1 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+
+
+def set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
+    for group in opt.param_groups:
+        group["lr"] = lr
+
+
 def param_groups(policy: M2T2Policy, weight_decay: float) -> list[dict[str, Any]]:
     """No weight decay on norms, biases and embeddings (as the original)."""
     decay, plain = [], []
@@ -160,6 +173,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     steps_per_epoch = math.ceil(len(train_scenes) / cfg.batch_size)
     log: list[dict[str, Any]] = []
     began, best, step, recent = time.time(), math.inf, 0, []
+    saved: dict[str, Any] = {}
     last_val = began
     stop = False
     with progress(transient=not show_progress) as bar:
@@ -183,6 +197,8 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
                 batch = collate(
                     [prepare_scene(s, mcfg, rng, int(m)) for s, m in zip(chosen, turns, strict=True)], mcfg
                 )
+                if cfg.cosine:
+                    set_lr(opt, cfg.lr * cosine_factor((time.time() - began) / 60 / cfg.max_minutes))
                 loss, info = policy(batch)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -208,17 +224,18 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
             bar.console.print(
                 " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in entry.items())
             )
-            # Save every epoch: the validation set grows while the data is still being collected,
-            # so losses from different epochs need not be comparable.
-            best = val["loss"]
-            policy.save_pretrained(out)
+            # Keep the best epoch; while data is still being collected the validation set grows, so
+            # losses from different epochs are not comparable and every epoch is kept instead (as it
+            # is with no validation scenes: a NaN loss).
+            if cfg.wait_for_data or not val["loss"] >= best:
+                best, saved = val["loss"], entry
+                policy.save_pretrained(out)
             out.mkdir(parents=True, exist_ok=True)
             (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
             if stop:
                 break
     if not log:
         raise RobostackError(f"{cfg.data}: no scene arrived within {cfg.max_minutes} minutes")
-    best_entry = log[-1]
     data_info["train"] = len(train_scenes)
     data_info["train_samples_seen"] = step * cfg.batch_size
     summary = {
@@ -227,10 +244,10 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
         "epochs": log[-1]["epoch"],
         "steps": step,
         "wall_minutes": round((time.time() - began) / 60, 1),
-        "saved_epoch": best_entry["epoch"],
+        "saved_epoch": saved["epoch"],
         "saved_val_loss": best,
         "val_scenes": len(val_scenes),
-        "val_figures_saved": {k[4:]: v for k, v in best_entry.items() if k.startswith("val_")},
+        "val_figures_saved": {k[4:]: v for k, v in saved.items() if k.startswith("val_")},
         "parameters": sum(p.numel() for p in policy.parameters()),
         "train_config": cfg.model_dump(mode="json", exclude={"model"}),
     }
