@@ -151,7 +151,7 @@ def test_train_command_writes_policy_log_and_model_card(tmp_path) -> None:
 
 
 def test_cosine_factor_runs_from_one_to_zero() -> None:
-    from robostack.policies.m2t2.train import cosine_factor
+    from robostack.core.schedule import cosine_factor
 
     assert cosine_factor(0.0) == 1.0 and cosine_factor(1.0) == 0.0 and cosine_factor(2.0) == 0.0
     assert abs(cosine_factor(0.5) - 0.5) < 1e-12

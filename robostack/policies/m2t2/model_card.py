@@ -124,11 +124,12 @@ def earlier_phases_section(directory: Path) -> list[str]:
     for phase in read_lineage(directory)[:-1]:
         log = _read(directory / phase.log)
         if log:
-            last = log[-1]
+            last, best = log[-1], min(log, key=lambda e: e["val_loss"])
             note = f" ({phase.note})" if phase.note else ""
             lines.append(
                 f"- `{phase.command}`{note}: {last['epoch']} epochs, {last['step']} steps, "
-                f"{last['minutes']} min, last val loss {last['val_loss']:.4g} (`{phase.log}`)"
+                f"{last['minutes']} min, val loss {last['val_loss']:.4g} last, {best['val_loss']:.4g} best "
+                f"(epoch {best['epoch']}) (`{phase.log}`)"
             )
     if not lines:
         return []

@@ -22,6 +22,7 @@ from robostack.core.config import StrictModel
 from robostack.core.errors import RobostackError
 from robostack.core.lineage import command_line, start_phase
 from robostack.core.logging import progress
+from robostack.core.schedule import cosine_factor
 from robostack.policies.m2t2.config import M2T2Config
 from robostack.policies.m2t2.data import collate, prepare_scene, synthetic_scene
 from robostack.policies.m2t2.evaluate import evaluate_scenes
@@ -115,11 +116,6 @@ class TrainScenes:
 
     def __iter__(self) -> Any:
         return iter(self.items)
-
-
-def cosine_factor(progress: float) -> float:
-    """1 at the start of the budget, 0 at its end."""
-    return 0.5 * (1 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
 
 
 def set_lr(opt: torch.optim.Optimizer, lr: float) -> None:

@@ -246,10 +246,9 @@ with phases 1–2; its distance MSE is):
 Phase 3 keeps the observation encoder of phase 2 fixed and caches its tokens for every frame (and its
 mirror image), so a step runs only the goal encoder, the transformer and the heads. Phase 4 trains
 every part again from phase 3, on a quiet machine (about 2 steps/s); it validates on 12 batches
-(phase 3: 8), and the checkpoint is its best validation step. Phase 5 continues from phase 4 in the
-same way, with the cosine schedule run to its end (70 min), and phase 6 runs a second cycle (42 min,
-peak 2e-4) from phase 5; each checkpoint is its phase's best validation step, and a phase replaces
-the committed weights only when that step beats the previous best validation loss.
+(phase 3: 8), and the checkpoint is its best validation step. Each later phase continues from the
+one before in the same way, one cosine cycle run to its end (commands above); a phase replaces the
+committed weights only when its best validation step beats the previous best validation loss.
 
 ## Speed
 

@@ -20,6 +20,7 @@ from robostack.core.config import StrictModel, load_config
 from robostack.core.errors import RobostackError
 from robostack.core.lineage import command_line, start_phase
 from robostack.core.logging import progress
+from robostack.core.schedule import cosine_factor
 from robostack.policies.vint.data import NavSamples, SampleConfig
 from robostack.policies.vint.model import ViNTConfig
 from robostack.policies.vint.policy import ViNTPolicy
@@ -58,7 +59,7 @@ def lr_at(step: int, cfg: TrainConfig, minutes: float = 0.0) -> float:
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     frac = max((step - cfg.warmup_steps) / max(cfg.steps - cfg.warmup_steps, 1), minutes / cfg.max_minutes)
-    return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0)))
+    return cfg.lr * cosine_factor(frac)
 
 
 @torch.no_grad()
