@@ -60,6 +60,8 @@ def test_unknown_or_missing_policy_is_one_clear_error() -> None:
         load_policy("carl")
     except RobostackError as err:
         assert "\n" not in str(err)
+    with pytest.raises(RobostackError, match="no_such_folder"):
+        load_policy("carl", "no_such_folder")
 
 
 def test_record_episode_writes_a_video(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -16,8 +16,8 @@ POLICIES = ("carl", "sumo", "lane-following")
 CARL_DIR = "policies/carl"
 
 
-def load_policy(name: str) -> Any:
-    """A driving policy by its CLI name (``carl`` is loaded lazily from ``policies/carl``)."""
+def load_policy(name: str, checkpoint: str = CARL_DIR) -> Any:
+    """A driving policy by its CLI name (``carl`` is loaded lazily from ``checkpoint``)."""
     if name == "sumo":
         from robostack.policies.baselines.driving import SumoDriverPolicy
 
@@ -30,12 +30,12 @@ def load_policy(name: str) -> Any:
         from robostack.core import registry
 
         try:
-            return registry.get("policy", "carl").from_pretrained(CARL_DIR)
+            return registry.get("policy", "carl").from_pretrained(checkpoint)
         except RobostackError:
             raise
         except (ImportError, FileNotFoundError, OSError, AttributeError) as err:
             raise RobostackError(
-                f"the CaRL policy could not be loaded from {CARL_DIR}/ ({err.__class__.__name__}: {err}); "
+                f"the CaRL policy could not be loaded from {checkpoint}/ ({err.__class__.__name__}: {err}); "
                 "train it first (robostack train carl) or use --policy sumo / lane-following"
             ) from None
     raise ConfigError(f"unknown driving policy {name!r}; expected one of {', '.join(POLICIES)}")
@@ -48,6 +48,7 @@ class EvalDriving(Command):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--policy", default="carl", choices=POLICIES)
+        parser.add_argument("--checkpoint", default=CARL_DIR, help=f"carl: folder (default {CARL_DIR})")
         parser.add_argument("--episodes", type=int, default=50)
         parser.add_argument(
             "--seed",
@@ -63,7 +64,7 @@ class EvalDriving(Command):
     def run(self, args: argparse.Namespace) -> int:
         from robostack.sim.driving.evaluate import episode_config, evaluate
 
-        policy = load_policy(args.policy)
+        policy = load_policy(args.policy, args.checkpoint)
         config = episode_config(policy, None)
         if args.network:
             config = config.model_copy(update={"network": args.network})
