@@ -194,12 +194,14 @@ def test_pick_place_runs_pool_by_episode() -> None:
             "episodes": 6,
             "grasp_success": 0.6667,
             "pick_and_place_success": 0.5,
+            "outcomes": {"success": 3, "grasp_failed": 2, "place_failed": 1},
         },
     ]
     pooled = combine_pick_place(runs)
     assert pooled["episodes"] == 10 and pooled["seeds"] == "1000-1003, 1004-1009"
     assert pooled["grasp_success"] == 0.6 and pooled["pick_and_place_success"] == 0.4
     assert abs(pooled["place_success"] - 4 / 6) < 1e-4
+    assert pooled["outcomes"] == {"grasp_failed": 2, "place_failed": 1, "success": 3}
 
 
 def test_gripper_collision_filter() -> None:

@@ -6,6 +6,7 @@ and ``eval_pick_place_<policy>_<seed>.json`` (``robostack eval pick-place --poli
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,16 @@ def combine_pick_place(runs: list[dict[str, Any]]) -> dict[str, Any]:
     grasped = sum(round(r["grasp_success"] * r["episodes"]) for r in runs)
     placed = sum(round(r["pick_and_place_success"] * r["episodes"]) for r in runs)
     seeds = sorted((r["seed"], r["seed"] + r["episodes"] - 1) for r in runs)
+    outcomes: Counter[str] = Counter()
+    for r in runs:
+        outcomes.update(r.get("outcomes", {}))
     return {
         "episodes": episodes,
         "seeds": ", ".join(f"{a}-{b}" for a, b in seeds),
         "grasp_success": round(grasped / max(episodes, 1), 4),
         "place_success": round(placed / max(grasped, 1), 4),
         "pick_and_place_success": round(placed / max(episodes, 1), 4),
+        "outcomes": dict(sorted(outcomes.items())),
     }
 
 
@@ -80,12 +85,22 @@ def pick_place_section(runs: list[dict[str, Any]]) -> list[str]:
         "| policy | episodes | seeds | grasp success | place success | pick-and-place success |",
         "|---|---|---|---|---|---|",
     ]
-    for policy in sorted({r["policy"] for r in runs}):
-        c = combine_pick_place([r for r in runs if r["policy"] == policy])
+    pooled = {p: combine_pick_place([r for r in runs if r["policy"] == p]) for p in sorted({r["policy"] for r in runs})}
+    for policy, c in pooled.items():
         lines.append(
             f"| {policy} | {c['episodes']} | {c['seeds']} | {c['grasp_success']:.1%} | "
             f"{c['place_success']:.1%} | {c['pick_and_place_success']:.1%} |"
         )
+    reasons = sorted({k for c in pooled.values() for k in c["outcomes"]})
+    lines += [
+        "",
+        "How the episodes ended (counts; `no_feasible_*`: no candidate had a collision-free approach):",
+        "",
+        "| policy | " + " | ".join(reasons) + " |",
+        "|---|" + "---|" * len(reasons),
+    ]
+    for policy, c in pooled.items():
+        lines.append(f"| {policy} | " + " | ".join(str(c["outcomes"].get(k, 0)) for k in reasons) + " |")
     return lines
 
 
