@@ -85,7 +85,10 @@ def pick_place_section(runs: list[dict[str, Any]]) -> list[str]:
         "| policy | episodes | seeds | grasp success | place success | pick-and-place success |",
         "|---|---|---|---|---|---|",
     ]
-    pooled = {p: combine_pick_place([r for r in runs if r["policy"] == p]) for p in sorted({r["policy"] for r in runs})}
+    pooled = {
+        p: combine_pick_place([r for r in runs if r["policy"] == p])
+        for p in sorted({r["policy"] for r in runs})
+    }
     for policy, c in pooled.items():
         lines.append(
             f"| {policy} | {c['episodes']} | {c['seeds']} | {c['grasp_success']:.1%} | "
