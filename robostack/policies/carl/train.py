@@ -26,6 +26,7 @@ import torch
 
 from robostack.core.errors import ConfigError, RobostackError
 from robostack.core.logging import console, progress
+from robostack.core.schedule import set_lr
 from robostack.core.seeding import seed_everything
 from robostack.policies.carl.config import TrainConfig, add_train_arguments, config_from_args
 from robostack.policies.carl.model import to_action
@@ -343,8 +344,7 @@ def _loop(
         while state["update"] < num_updates:
             update = state["update"] + 1
             if cfg.anneal_lr:
-                for group in optimiser.param_groups:
-                    group["lr"] = cfg.learning_rate * (1.0 - (update - 1) / num_updates)
+                set_lr(optimiser, cfg.learning_rate * (1.0 - (update - 1) / num_updates))
             t0 = time.perf_counter()
             policy.eval()
             buf, stats = collector.collect(policy, cfg.rollout_steps, gen)

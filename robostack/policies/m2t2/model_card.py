@@ -95,6 +95,8 @@ def pick_place_section(runs: list[dict[str, Any]]) -> list[str]:
             f"{c['place_success']:.1%} | {c['pick_and_place_success']:.1%} |"
         )
     reasons = sorted({k for c in pooled.values() for k in c["outcomes"]})
+    if not reasons:  # runs saved before evaluations recorded their outcomes
+        return lines
     lines += [
         "",
         "How the episodes ended (counts; `no_feasible_*`: no candidate had a collision-free approach):",

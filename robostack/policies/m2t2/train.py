@@ -22,7 +22,7 @@ from robostack.core.config import StrictModel
 from robostack.core.errors import RobostackError
 from robostack.core.lineage import command_line, start_phase
 from robostack.core.logging import progress
-from robostack.core.schedule import cosine_factor
+from robostack.core.schedule import cosine_factor, set_lr
 from robostack.policies.m2t2.config import M2T2Config
 from robostack.policies.m2t2.data import collate, prepare_scene, synthetic_scene
 from robostack.policies.m2t2.evaluate import evaluate_scenes
@@ -116,11 +116,6 @@ class TrainScenes:
 
     def __iter__(self) -> Any:
         return iter(self.items)
-
-
-def set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
-    for group in opt.param_groups:
-        group["lr"] = lr
 
 
 def param_groups(policy: M2T2Policy, weight_decay: float) -> list[dict[str, Any]]:

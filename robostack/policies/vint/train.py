@@ -20,7 +20,7 @@ from robostack.core.config import StrictModel, load_config
 from robostack.core.errors import RobostackError
 from robostack.core.lineage import command_line, start_phase
 from robostack.core.logging import progress
-from robostack.core.schedule import cosine_factor
+from robostack.core.schedule import cosine_factor, set_lr
 from robostack.policies.vint.data import NavSamples, SampleConfig
 from robostack.policies.vint.model import ViNTConfig
 from robostack.policies.vint.policy import ViNTPolicy
@@ -144,8 +144,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
     with progress(transient=not show_progress) as bar:
         task = bar.add_task("train vint", total=cfg.steps, status="", visible=show_progress)
         for step in range(cfg.steps):
-            for group in opt.param_groups:
-                group["lr"] = lr_at(step, cfg, (time.time() - began) / 60)
+            set_lr(opt, lr_at(step, cfg, (time.time() - began) / 60))
             batch = train_set.batch(cfg.groups, rng)
             loss, step_info = policy(with_tokens(batch, caches["train"]) if caches else batch)
             opt.zero_grad(set_to_none=True)
