@@ -275,6 +275,7 @@ class TrainGrounding(Command):
 
         import torch
 
+        from robostack.core.lineage import command_line
         from robostack.core.logging import progress
         from robostack.data.glamdp import load_glamdp
         from robostack.language.cleanup.pipeline import default_weights_dir, fit_and_save, write_card
@@ -293,10 +294,9 @@ class TrainGrounding(Command):
 
             predictor, train_seconds = fit_and_save(commands, out, args.seed, on_epoch=on_epoch)
         params = sum(p.numel() for m in predictor.modules for p in m.parameters())
-        argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("robostack") else "train grounding"
         write_card(
             out,
-            command_line=f"robostack {argv}",
+            command_line=command_line(),
             n_commands=len(commands),
             rows=rows,
             train_seconds=train_seconds,
