@@ -3,6 +3,7 @@ weights: ``config.yaml``, ``lineage.json`` with one log per training phase (``ro
 and when present ``eval_nav_imagegoal*.json``
 (``robostack eval nav-imagegoal --policy vint,vint-nograph,classical,bearing --save …``, or one file per
 method),
+``eval_val_apartments_vint.json`` (the same on the checkpoint-selection apartments),
 ``eval_oracle.json`` (the same with ``--policy oracle-waypoints,oracle-waypoints-original-pd``) and
 ``bench.json`` (``robostack bench policy vint --json > …``). Every figure in the card comes from those
 files; the prose around them is here."""
@@ -25,6 +26,10 @@ METHOD_NAMES = {
     "oracle-waypoints": "ground-truth waypoints → this PD controller",
     "oracle-waypoints-original-pd": "ground-truth waypoints → the original deployment rules",
 }
+
+
+VALIDATION_SEED = 950000
+"""First apartment of the checkpoint-selection set (training uses seeds from 10000, the table 900000)."""
 
 
 def _read(path: Path) -> Any:
@@ -107,6 +112,22 @@ def _verdict(results: dict[str, dict[str, float]] | None) -> str:
     return f"**ViNT on the graph reaches {rate:.0%} of the goals: the ≥ 80 % target is missed by {gap:.0%}.**"
 
 
+def _selection_section(validation: dict[str, dict[str, float]] | None) -> str:
+    """How checkpoints are chosen, with this one's figures on the validation apartments."""
+    if not validation or "vint" not in validation:
+        return "Not measured on the validation apartments yet."
+    r = validation["vint"]
+    return f"""Checkpoints are chosen on {r["episodes"]} validation apartments (seeds from
+{VALIDATION_SEED}, used neither for training nor for the table above): a training run replaces
+these weights only when it succeeds more often there. This checkpoint: success
+{r["success_rate"]:.2f}, SPL {r["spl"]:.3f}, {r["collisions_per_episode"]:.2f} collisions per episode.
+
+```bash
+robostack eval nav-imagegoal --policy vint --episodes {r["episodes"]} --seed {VALIDATION_SEED} \\
+    --checkpoint DIR --json --save DIR/eval_val_apartments_vint.json
+```"""
+
+
 def model_card(directory: Path) -> str:
     config = yaml.safe_load((directory / "config.yaml").read_text())
     weights = directory / "model.safetensors"
@@ -147,6 +168,8 @@ the robot restarts with its heading perturbed by up to ±0.4 rad and has 2 × (t
 steps; success = stopping within 1.0 m of the goal. Same 50 episodes for all:
 
 {_results_table(results) if results else "Not evaluated yet."}
+
+{_selection_section(_read(directory / "eval_val_apartments_vint.json"))}
 
 ## Why the first checkpoint reached no goal (diagnosis)
 
