@@ -129,3 +129,11 @@ def test_generated_scene_round_trip(tmp_path: Path) -> None:
     assert all(n.startswith(("random/8", "random/9", "prim/", "receptacle/")) for n in scene.object_names)
     assert scene.held_points.shape == (1024, 3)
     assert list(collect(cfg, tmp_path))[0][2] is False  # resumable: the scene on disk is kept
+
+
+def test_collection_skips_the_reserved_evaluation_seeds() -> None:
+    from robostack.sim.tabletop.generate import GraspCollectConfig, scene_seeds
+
+    seeds = scene_seeds(GraspCollectConfig(scenes=6, seed=997, reserved=((1000, 1099), (1101, 1101))))
+    assert seeds == [997, 998, 999, 1100, 1102, 1103]
+    assert scene_seeds(GraspCollectConfig(scenes=3, seed=5)) == [5, 6, 7]

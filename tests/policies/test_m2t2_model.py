@@ -102,6 +102,24 @@ def test_policy_queries_and_save_load_round_trip(scenes: list, tmp_path) -> None
     )
 
 
+def test_runs_pool_candidates_from_several_resamplings(scenes: list) -> None:
+    torch.manual_seed(0)
+    single = M2T2Policy(TINY).eval()
+    pooled = M2T2Policy(TINY.model_copy(update={"num_runs": 3}))
+    pooled.load_state_dict(single.state_dict())
+    scene = scenes[1]
+    _, idx_single = single.infer(scene.points)
+    _, idx = pooled.infer(scene.points)
+    assert idx.shape == (3, TINY.num_points)
+    assert (idx[0] == idx_single[0]).all() and not (idx[1] == idx[0]).all()  # run 0 is the single run
+    grasps = pooled.grasps(scene.points, scene.rgb, scene.segment, 1, max_grasps=50)
+    # More sampled target points to choose from than one run has.
+    assert len(grasps) > int((scene.segment[idx_single[0]] == 1).sum())
+    assert all(np.isfinite(g[0]).all() for g in grasps)
+    places = pooled.placements(scene.points, scene.rgb, scene.segment, scene.held_points, scene.ee_pose, -1)
+    assert places and len(places) <= 8 * 8
+
+
 def test_bad_input_is_one_clear_error(scenes: list, tmp_path) -> None:
     policy = M2T2Policy(TINY)
     scene = scenes[0]

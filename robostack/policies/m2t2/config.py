@@ -61,6 +61,9 @@ class M2T2Config(StrictModel):
     gripper_depth: float = 0.1034
     # Inference.
     mask_thresh: float = 0.4
+    num_runs: int = Field(
+        1, ge=1, description="resamplings of the scene per query, candidates pooled (README demo: 5)"
+    )
     object_thresh: float = 0.4
     collision_filter: bool = Field(True, description="drop grasps whose open gripper hits the cloud or table")
     collision_pool: int = Field(4, ge=1, description="candidates checked per grasp returned")

@@ -66,7 +66,8 @@ def evaluate_scenes(policy: M2T2Policy, scenes: list[Any]) -> dict[str, float]:
 
 def _top_place_ok(out: M2T2Output, idx: np.ndarray, scene: Any) -> bool:
     """Is the best place query's best point (inside the region/receptacle) placeable in its bin?"""
-    prob = out.preds[-1].place_masks[0].sigmoid().numpy()  # 8×N
+    prob = out.preds[-1].place_masks.sigmoid().transpose(0, 1).flatten(1).numpy()  # 8 × (runs·N)
+    idx = idx.reshape(-1)
     allowed = np.asarray(scene.place_region, bool)[idx]
     rec = int(getattr(scene, "receptacle_index", -1))
     if rec >= 0:

@@ -89,15 +89,17 @@ class M2T2Policy(Pretrained, nn.Module):
         """Stateless between scenes; restarts the resampling seed so episodes are repeatable."""
         self.seed = 0
 
-    def _resample(self, n: int) -> NDArray[np.int64]:
-        return resample_index(n, self.config.num_points, np.random.default_rng(self.seed))
+    def _resample(self, n: int, run: int = 0) -> NDArray[np.int64]:
+        rng = np.random.default_rng(self.seed if run == 0 else [self.seed, run])
+        return resample_index(n, self.config.num_points, rng)
 
     @torch.no_grad()
     def infer(self, points: NDArray, held: NDArray | None = None) -> tuple[M2T2Output, NDArray[np.int64]]:
-        """Run the network on one scene; returns the output and the resampled point indices."""
+        """Run the network on ``num_runs`` resamplings of one scene, as one batch; returns the
+        output and the resampled point indices (``num_runs × num_points``)."""
         points = _check_cloud("points", points)
-        idx = self._resample(len(points))
-        xyz = torch.from_numpy(points[idx].astype(np.float32))[None]
+        idx = np.stack([self._resample(len(points), run) for run in range(self.config.num_runs)])
+        xyz = torch.from_numpy(points[idx].astype(np.float32))
         if held is None or len(held) == 0:
             obj = torch.zeros(1, self.config.num_object_points, 3)
         else:
@@ -106,7 +108,7 @@ class M2T2Policy(Pretrained, nn.Module):
             obj = torch.from_numpy(held[sel].astype(np.float32))[None]
         was_training = self.training
         self.eval()
-        out = self.net(xyz, obj)
+        out = self.net(xyz, obj.expand(len(idx), -1, -1))
         self.train(was_training)
         return out, idx
 
@@ -121,10 +123,11 @@ class M2T2Policy(Pretrained, nn.Module):
     ) -> list[GraspCandidate]:
         """Grasps of object ``target_index`` (by ``segment``), best first: (pose 4×4, width, score).
 
-        The grasp query whose mask covers the target's points best (score-weighted by objectness)
-        is selected, as M2T2 does with segmentation; the target's points, ranked by that mask,
-        become grasps, spread at least ``grasp_spacing`` apart (`spread_out`). Scores are mask
-        confidence × objectness; those above ``mask_thresh`` are M2T2's contacts."""
+        In each run the grasp query whose mask covers the target's points best (score-weighted by
+        objectness) is selected, as M2T2 does with segmentation; the target's points, pooled over
+        runs and ranked by that mask, become grasps, spread at least ``grasp_spacing`` apart
+        (`spread_out`). Scores are mask confidence × objectness; those above ``mask_thresh`` are
+        M2T2's contacts."""
         points = _check_cloud("points", points).astype(np.float32)
         segment = _check_cloud("segment", segment, None)
         if len(segment) != len(points):
@@ -143,38 +146,50 @@ class M2T2Policy(Pretrained, nn.Module):
         max_grasps: int = 20,
     ) -> list[GraspCandidate]:
         """`grasps` from an `infer` output (one network pass can serve every object of a scene)."""
-        on_target = torch.from_numpy(np.asarray(segment)[idx] == target_index)
-        if not bool(on_target.any()):
-            return []
-        pred = out.preds[-1]
-        prob = pred.grasp_masks[0].sigmoid()  # Q×N
-        objectness = pred.objectness[0].sigmoid()
-        coverage = (prob * on_target).sum(-1) / (prob.sum(-1) + on_target.sum() - (prob * on_target).sum(-1))
-        query = int((coverage * objectness).argmax())
-        score = prob[query] * on_target
-        ranked = torch.nonzero(on_target).squeeze(-1)
-        ranked = ranked[torch.argsort(score[ranked], descending=True, stable=True)]
-        pool = self.config.collision_pool * max_grasps if self.config.collision_filter else max_grasps
-        chosen = ranked[
-            torch.from_numpy(spread_out(points[idx][ranked.numpy()], self.config.grasp_spacing, pool))
+        runs = [
+            self._target_grasps(out, run, points[idx[run]], segment[idx[run]] == target_index)
+            for run in range(len(idx))
         ]
-        baseline, approach, width_logits = self.net.actions(out.point_feats[:, :, chosen])
-        width = self.net.action_head.widths(width_logits[0])
-        xyz = torch.from_numpy(points[idx][chosen.numpy()])
-        poses = build_grasp_poses(xyz.double(), baseline[0].double(), approach[0].double(), width.double())
-        keep = torch.arange(len(chosen))
+        xyz, poses, width, score = (torch.cat(parts) for parts in zip(*runs, strict=True))
+        if not len(score):
+            return []
+        ranked = torch.argsort(score, descending=True, stable=True)
+        pool = self.config.collision_pool * max_grasps if self.config.collision_filter else max_grasps
+        chosen = ranked[torch.from_numpy(spread_out(xyz[ranked].numpy(), self.config.grasp_spacing, pool))]
+        keep = chosen
         if self.config.collision_filter:
             # As Contact-GraspNet and M2T2's demos do: drop grasps whose open gripper hits the
             # observed cloud or the table (all of them kept when none is free).
-            cloud = near(points[idx], xyz.numpy(), 0.2)  # the resampled cloud bounds the cost
-            hits, lowest = gripper_collisions(poses.float(), torch.from_numpy(cloud))
-            free = torch.nonzero((hits == 0) & (lowest > 0.0)).squeeze(-1)
-            keep = free if len(free) else keep
-        keep = keep[:max_grasps]
-        return [
-            (poses[i].numpy(), float(width[i]), float(score[chosen[i]] * objectness[query]))
-            for i in keep.tolist()
-        ]
+            cloud = near(points[idx[0]], xyz[chosen].numpy(), 0.2)  # one resampled cloud bounds the cost
+            hits, lowest = gripper_collisions(poses[chosen].float(), torch.from_numpy(cloud))
+            free = chosen[(hits == 0) & (lowest > 0.0)]
+            keep = free if len(free) else chosen
+        return [(poses[i].numpy(), float(width[i]), float(score[i])) for i in keep[:max_grasps].tolist()]
+
+    def _target_grasps(
+        self, out: M2T2Output, run: int, xyz: NDArray, on_target: NDArray[np.bool_]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One run's grasp at every target point: contact xyz, pose, width and score."""
+        target = torch.from_numpy(on_target)
+        points = torch.nonzero(target).squeeze(-1)
+        if not len(points):
+            return (
+                torch.zeros(0, 3),
+                torch.zeros(0, 4, 4, dtype=torch.float64),
+                torch.zeros(0),
+                torch.zeros(0),
+            )
+        pred = out.preds[-1]
+        prob = pred.grasp_masks[run].sigmoid()  # Q×N
+        objectness = pred.objectness[run].sigmoid()
+        overlap = (prob * target).sum(-1)
+        coverage = overlap / (prob.sum(-1) + target.sum() - overlap)
+        query = int((coverage * objectness).argmax())
+        baseline, approach, width_logits = self.net.actions(out.point_feats[run : run + 1, :, points])
+        width = self.net.action_head.widths(width_logits[0]).double()
+        contacts = torch.from_numpy(xyz[points.numpy()])
+        poses = build_grasp_poses(contacts.double(), baseline[0].double(), approach[0].double(), width)
+        return contacts, poses, width, prob[query, points] * objectness[query]
 
     @torch.no_grad()
     def placements(
@@ -188,14 +203,16 @@ class M2T2Policy(Pretrained, nn.Module):
         per_bin: int = 8,
     ) -> list[PlaceCandidate]:
         """End-effector placement poses, best first: (pose 4×4, score), from the 8 yaw-bin place
-        queries. With ``receptacle_index`` only points of that segment are candidates."""
+        queries, the best ``per_bin`` per bin over all runs. With ``receptacle_index`` only points of
+        that segment are candidates."""
         points = _check_cloud("points", points).astype(np.float32)
         held = _check_cloud("held_points", held_points).astype(np.float64)
         ee = np.asarray(ee_pose, dtype=np.float64)
         if ee.shape != (4, 4) or not np.isfinite(ee).all():
             raise RobostackError(f"M2T2: ee_pose must be a finite 4x4 matrix, got shape {ee.shape}")
         out, idx = self.infer(points, held)
-        prob = out.preds[-1].place_masks[0].sigmoid()  # 8×N
+        prob = out.preds[-1].place_masks.sigmoid().transpose(0, 1).flatten(1)  # 8 × (runs·N), runs pooled
+        idx = idx.reshape(-1)
         if receptacle_index is not None:
             seg = _check_cloud("segment", segment, None)[idx]
             prob = prob * torch.from_numpy(seg == receptacle_index)

@@ -1,13 +1,15 @@
 """Generate labelled grasp/place scenes (``robostack data collect grasp``).
 
-Scene ``seed`` goes to the test split when ``seed % test_every == test_every - 1`` and is then built
-from test object models only; every other scene uses train models. Each scene is written as soon as
-it is done (atomically), and a re-run skips scenes already on disk, so a killed collection resumes
-where it stopped.
+Scene seeds run up from the recipe's ``seed``, skipping the ``reserved`` ranges (the episodes of
+``robostack eval pick-place``). Scene ``seed`` goes to the test split when ``seed % test_every ==
+test_every - 1`` and is then built from test object models only; every other scene uses train models.
+Each scene is written as soon as it is done (atomically), and a re-run skips scenes already on disk,
+so a killed collection resumes where it stopped.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Iterator
@@ -33,7 +35,12 @@ class GraspCollectConfig(StrictModel):
     """Recipe of the grasp dataset (``datasets/grasp.yaml``)."""
 
     scenes: int = Field(default=400, ge=1, description="scenes to generate")
-    seed: int = Field(default=0, ge=0, description="first scene seed; scene i uses seed + i")
+    seed: int = Field(default=0, ge=0, description="first scene seed; later scenes count up from it")
+    reserved: tuple[tuple[int, int], ...] = Field(
+        default=((1000, 1199), (2000, 2099)),
+        description="seed ranges never collected: the pick-place evaluation (1000-1099, 2000-2099) and "
+        "validation (1100-1199) episodes",
+    )
     test_every: int = Field(default=5, ge=2, description="every n-th scene is a test scene (unseen models)")
     grasps_per_object: int = Field(default=12, ge=1, description="antipodal candidates executed per object")
     min_objects: int = Field(default=2, ge=1)
@@ -41,6 +48,12 @@ class GraspCollectConfig(StrictModel):
     num_points: int = Field(default=4096, ge=256)
     image_size: int = Field(default=160, ge=64, le=512)
     max_cameras: int = Field(default=3, ge=1, le=3)
+
+
+def scene_seeds(cfg: GraspCollectConfig) -> list[int]:
+    """The recipe's ``scenes`` seeds, counting up from ``seed`` around the reserved ranges."""
+    free = (s for s in itertools.count(cfg.seed) if not any(lo <= s <= hi for lo, hi in cfg.reserved))
+    return list(itertools.islice(free, cfg.scenes))
 
 
 def split_of(seed: int, test_every: int) -> str:
@@ -97,7 +110,8 @@ def dataset_info(cfg: GraspCollectConfig) -> dict[str, object]:
             "train_models": {"random": "random/000-799", "prim": "every other prim/ model"},
         },
         "recipe": cfg.model_dump(),
-        "seeds": [cfg.seed, cfg.seed + cfg.scenes - 1],
+        "seeds": [cfg.seed, scene_seeds(cfg)[-1]],
+        "reserved_seeds": [list(r) for r in cfg.reserved],
     }
 
 
@@ -115,8 +129,7 @@ def collect(cfg: GraspCollectConfig, out: str | Path) -> Iterator[tuple[int, str
         )
     )
     try:
-        for i in range(cfg.scenes):
-            seed = cfg.seed + i
+        for i, seed in enumerate(scene_seeds(cfg)):
             split = split_of(seed, cfg.test_every)
             if scene_path(out, split, seed).is_file():
                 yield seed, split, False, 0.0
