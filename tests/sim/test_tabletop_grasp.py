@@ -74,6 +74,30 @@ def test_arm_grasp_holds_an_easy_object_and_fails_on_air() -> None:
     world2.close()
 
 
+def test_finger_swap_is_the_same_grasp_from_the_other_finger() -> None:
+    from robostack.sim.tabletop.arm import FINGER_SWAP
+
+    c, a, b, w = np.array([0.1, -0.2, 0.03]), np.array([0.2, 0.0, -1.0]), np.array([0.0, 1.0, 0.0]), 0.05
+    swapped = grasp_pose(c + w * b, a, -b, w)  # contact on the other finger, baseline reversed
+    assert np.allclose(grasp_pose(c, a, b, w) @ FINGER_SWAP, swapped)
+
+
+def test_grasp_planner_turns_to_the_finger_swapped_twin_when_the_wrist_cannot() -> None:
+    from robostack.sim.tabletop.arm import PREGRASP, PandaArm
+
+    world, body = _world_with_cube()
+    arm = PandaArm(world)
+    arm.go_home()
+    baseline = np.array([math.cos(0.75 * math.pi), math.sin(0.75 * math.pi), 0.0])  # past the wrist's limit
+    centre = world.object_pose(body)[:3, 3]
+    pose = grasp_pose(centre - 0.0225 * baseline, np.array([0, 0, -1.0]), baseline, 0.045)
+    assert arm.plan_approach(pose, 0.08, PREGRASP).reason == "unreachable"
+    plan = arm.plan_grasp(pose)
+    assert plan.path and arm.execute_grasp(plan, body)
+    assert world.object_pose(body)[2, 3] > 0.1
+    world.close()
+
+
 def test_planner_rejects_a_grasp_through_the_table() -> None:
     from robostack.sim.tabletop.arm import PREGRASP, PandaArm
 

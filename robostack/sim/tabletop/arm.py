@@ -18,7 +18,7 @@ import numpy as np
 import pybullet as p
 from numpy.typing import NDArray
 
-from robostack.sim.tabletop.gripper import grasp_from_hand, hand_from_grasp
+from robostack.sim.tabletop.gripper import MAX_WIDTH, grasp_from_hand, hand_from_grasp
 from robostack.sim.tabletop.world import HOME_JOINTS, TabletopWorld, matrix_from_pose, quat_from_matrix
 
 PREGRASP = 0.10  # metres back along the approach axis
@@ -26,6 +26,8 @@ LIFT = 0.15
 PENETRATION = 0.002  # metres of overlap tolerated by the planner
 ARM_FORCES = (87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0)
 FINGER_FORCE = 40.0
+FINGER_SWAP = np.diag([-1.0, -1.0, 1.0, 1.0])
+"""A grasp pose times this: turned 180 degrees about its approach axis, the fingers trade places."""
 
 Array = NDArray[np.float64]
 
@@ -175,6 +177,13 @@ class PandaArm:
         finally:  # teleporting fingers through a held object would fling it
             self.set_q(saved)
             self.set_fingers(fingers)
+
+    def plan_grasp(self, grasp: Array) -> Plan:
+        """An open-handed approach to ``grasp``, or else to its twin with the fingers swapped: the
+        Panda's fingers are alike, so both close on the same two contacts, yet the arm may reach
+        only one of them (a wrist joint limit, a link in a neighbour's way)."""
+        plan = self.plan_approach(grasp, MAX_WIDTH, PREGRASP)
+        return plan if plan.path else self.plan_approach(grasp @ FINGER_SWAP, MAX_WIDTH, PREGRASP)
 
     # -- execution -----------------------------------------------------------------------------
     def _hold(self, q: Array, opening: float) -> None:

@@ -28,7 +28,7 @@ from gymnasium import spaces
 from numpy.typing import NDArray
 
 from robostack.core.registry import register
-from robostack.sim.tabletop.arm import PREGRASP, PandaArm
+from robostack.sim.tabletop.arm import PandaArm
 from robostack.sim.tabletop.evaluate import HELD_POINTS, held_points_in_ee, rests_in_receptacle
 from robostack.sim.tabletop.gripper import MAX_WIDTH
 from robostack.sim.tabletop.world import TabletopConfig, TabletopWorld
@@ -134,7 +134,7 @@ class TabletopEnv(gym.Env[Obs, NDArray[np.float32]]):
             return self._fresh(), 0.0, True, False, {"reason": "no_object"}
         body = scene.objects[min(self._target, len(scene.objects) - 1)].body
         if self._phase == 0:
-            plan = self.arm.plan_approach(pose, MAX_WIDTH, PREGRASP)
+            plan = self.arm.plan_grasp(pose)
             if not plan.path:
                 return self._fresh(), 0.0, True, False, {"reason": f"grasp_{plan.reason}"}
             before = self.world.object_pose(body)

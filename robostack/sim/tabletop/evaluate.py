@@ -2,7 +2,8 @@
 
 Episode ``i`` builds test-split scene ``seed + i`` (1-10 objects, one receptacle) and picks a target
 object with a seeded generator. The policy ranks grasps for the target from the fused cloud; the
-harness executes the best one that has a collision-free IK approach (at most `MAX_PLANS` tried), then
+harness executes the best one that has a collision-free IK approach, as given or with the fingers
+swapped (`PandaArm.plan_grasp`; at most `MAX_PLANS` tried), then
 asks for placements of the held object (its observed points, moved with the object into the
 end-effector frame) on the receptacle and executes the best feasible one. A placement whose pose
 would put the hand into the receptacle's walls is tried again released 3 or 6 cm higher
@@ -167,7 +168,7 @@ def run_episode(world: TabletopWorld, policy: PickPlacePolicy, seed: int) -> Epi
     for pose, _width, _score in grasps[:MAX_PLANS]:
         if not np.all(np.isfinite(pose)):
             continue
-        candidate = arm.plan_approach(np.asarray(pose, np.float64), MAX_WIDTH, PREGRASP)
+        candidate = arm.plan_grasp(np.asarray(pose, np.float64))
         if candidate.path:
             plan = candidate
             break
