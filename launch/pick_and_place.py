@@ -18,9 +18,8 @@ import numpy as np
 import rerun as rr
 
 from robostack.core import registry
-from robostack.sim.tabletop.arm import PREGRASP
 from robostack.sim.tabletop.env import TabletopEnv, action_from_pose
-from robostack.sim.tabletop.gripper import GRIPPER_DEPTH, MAX_WIDTH, grasp_from_pose
+from robostack.sim.tabletop.gripper import GRIPPER_DEPTH, grasp_from_pose
 from robostack.viz.video import write_video
 
 FRAME_REPEATS = 10  # each key frame held for one second at 10 fps
@@ -73,7 +72,7 @@ def main() -> None:
     contacts = [grasp_from_pose(p, w)[0] for p, w, _ in grasps]
     rec.log("world/contacts", rr.Points3D(contacts, colors=heat.astype(np.uint8), radii=0.004))
     # the best grasp the arm can reach without collision, as `robostack eval pick-place` chooses
-    reachable = [g for g in grasps if env.arm.plan_approach(g[0], MAX_WIDTH, PREGRASP).path]
+    reachable = [g for g in grasps if env.arm.plan_grasp(g[0]).path]
     if not reachable:
         print(f"none of M2T2's {len(grasps)} grasps has a collision-free approach")
         return

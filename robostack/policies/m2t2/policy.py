@@ -146,13 +146,15 @@ class M2T2Policy(Pretrained, nn.Module):
         max_grasps: int = 20,
     ) -> list[GraspCandidate]:
         """`grasps` from an `infer` output (one network pass can serve every object of a scene)."""
+        on_target = np.asarray(segment)[idx] == target_index  # runs × N
         runs = [
-            self._target_grasps(out, run, points[idx[run]], segment[idx[run]] == target_index)
-            for run in range(len(idx))
+            self._target_grasps(out, r, points[idx[r]], on_target[r])
+            for r in range(len(idx))
+            if on_target[r].any()
         ]
-        xyz, poses, width, score = (torch.cat(parts) for parts in zip(*runs, strict=True))
-        if not len(score):
+        if not runs:
             return []
+        xyz, poses, width, score = (torch.cat(parts) for parts in zip(*runs, strict=True))
         ranked = torch.argsort(score, descending=True, stable=True)
         pool = self.config.collision_pool * max_grasps if self.config.collision_filter else max_grasps
         chosen = ranked[torch.from_numpy(spread_out(xyz[ranked].numpy(), self.config.grasp_spacing, pool))]
@@ -172,13 +174,6 @@ class M2T2Policy(Pretrained, nn.Module):
         """One run's grasp at every target point: contact xyz, pose, width and score."""
         target = torch.from_numpy(on_target)
         points = torch.nonzero(target).squeeze(-1)
-        if not len(points):
-            return (
-                torch.zeros(0, 3),
-                torch.zeros(0, 4, 4, dtype=torch.float64),
-                torch.zeros(0),
-                torch.zeros(0),
-            )
         pred = out.preds[-1]
         prob = pred.grasp_masks[run].sigmoid()  # Q×N
         objectness = pred.objectness[run].sigmoid()
