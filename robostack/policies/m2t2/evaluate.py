@@ -20,7 +20,7 @@ import torch
 
 from robostack.policies.m2t2.grasp import build_grasp_poses, control_points
 from robostack.policies.m2t2.model import M2T2Output
-from robostack.policies.m2t2.policy import M2T2Policy
+from robostack.policies.m2t2.policy import M2T2Policy, pooled_place_probs
 
 
 def grasp_error(pose: np.ndarray, gs: Any) -> float:
@@ -66,8 +66,8 @@ def evaluate_scenes(policy: M2T2Policy, scenes: list[Any]) -> dict[str, float]:
 
 def _top_place_ok(out: M2T2Output, idx: np.ndarray, scene: Any) -> bool:
     """Is the best place query's best point (inside the region/receptacle) placeable in its bin?"""
-    prob = out.preds[-1].place_masks.sigmoid().transpose(0, 1).flatten(1).numpy()  # 8 × (runs·N)
-    idx = idx.reshape(-1)
+    prob, idx = pooled_place_probs(out, idx)
+    prob = prob.numpy()
     allowed = np.asarray(scene.place_region, bool)[idx]
     rec = int(getattr(scene, "receptacle_index", -1))
     if rec >= 0:

@@ -230,17 +230,17 @@ def write_model_card(directory: str | Path, stopped_command: str | None = None, 
     if sim:
         title = "Simulated pick-and-place on test scenes of unseen object models"
         lines += pick_place_section(sim, title, "policies/m2t2") + [""]
+    else:
+        lines += [
+            "Simulated pick-and-place success: not measured yet (`robostack eval pick-place --policy m2t2`).",
+            "",
+        ]
     if validation:
         title = (
             "Validation episodes (also unseen object models), on which checkpoints and inference settings "
             "are chosen, so that the figures above stay untouched by those choices"
         )
         lines += pick_place_section(validation, title, "policies/m2t2/validation") + [""]
-    else:
-        lines += [
-            "Simulated pick-and-place success: not measured yet (`robostack eval pick-place --policy m2t2`).",
-            "",
-        ]
     if bench:
         lines += [f"Inference (`{bench.get('command', 'robostack bench m2t2 --json')}`):", ""]
         lines += _table({k: v for k, v in bench.items() if k != "command"}) + [""]

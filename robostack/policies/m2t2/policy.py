@@ -59,6 +59,12 @@ def spread_out(ranked_xyz: NDArray, spacing: float, count: int) -> NDArray[np.in
     return np.asarray(taken + rest[: count - len(taken)], dtype=np.int64)
 
 
+def pooled_place_probs(out: M2T2Output, idx: NDArray[np.int64]) -> tuple[torch.Tensor, NDArray[np.int64]]:
+    """Place-query probabilities with the runs side by side (``bins × runs·N``) and the point
+    indices they refer to (``runs·N``)."""
+    return out.preds[-1].place_masks.sigmoid().transpose(0, 1).flatten(1), idx.reshape(-1)
+
+
 @register("policy", "m2t2")
 class M2T2Policy(Pretrained, nn.Module):
     """M2T2 with its pre-processing. ``forward(batch) -> (loss, info)`` for training."""
@@ -146,45 +152,45 @@ class M2T2Policy(Pretrained, nn.Module):
         max_grasps: int = 20,
     ) -> list[GraspCandidate]:
         """`grasps` from an `infer` output (one network pass can serve every object of a scene)."""
-        on_target = np.asarray(segment)[idx] == target_index  # runs × N
-        runs = [
-            self._target_grasps(out, r, points[idx[r]], on_target[r])
-            for r in range(len(idx))
-            if on_target[r].any()
-        ]
-        if not runs:
+        on_target = torch.from_numpy(np.asarray(segment)[idx] == target_index)  # runs × N
+        run_of, point_of = torch.nonzero(on_target, as_tuple=True)
+        if not len(run_of):
             return []
-        xyz, poses, width, score = (torch.cat(parts) for parts in zip(*runs, strict=True))
+        score = self._target_scores(out, on_target)[run_of, point_of]
+        xyz = torch.from_numpy(points[idx[run_of.numpy(), point_of.numpy()]])
         ranked = torch.argsort(score, descending=True, stable=True)
         pool = self.config.collision_pool * max_grasps if self.config.collision_filter else max_grasps
         chosen = ranked[torch.from_numpy(spread_out(xyz[ranked].numpy(), self.config.grasp_spacing, pool))]
-        keep = chosen
+        # The action head runs on the chosen contacts only: it is the costly part per point.
+        feats = out.point_feats[run_of[chosen], :, point_of[chosen]]  # K×C
+        baseline, approach, width_logits = self.net.actions(feats.T[None])
+        width = self.net.action_head.widths(width_logits[0]).double()
+        poses = build_grasp_poses(xyz[chosen].double(), baseline[0].double(), approach[0].double(), width)
+        keep = torch.arange(len(chosen))
         if self.config.collision_filter:
             # As Contact-GraspNet and M2T2's demos do: drop grasps whose open gripper hits the
             # observed cloud or the table (all of them kept when none is free).
             cloud = near(points[idx[0]], xyz[chosen].numpy(), 0.2)  # one resampled cloud bounds the cost
-            hits, lowest = gripper_collisions(poses[chosen].float(), torch.from_numpy(cloud))
-            free = chosen[(hits == 0) & (lowest > 0.0)]
-            keep = free if len(free) else chosen
-        return [(poses[i].numpy(), float(width[i]), float(score[i])) for i in keep[:max_grasps].tolist()]
+            hits, lowest = gripper_collisions(poses.float(), torch.from_numpy(cloud))
+            free = torch.nonzero((hits == 0) & (lowest > 0.0)).squeeze(-1)
+            keep = free if len(free) else keep
+        return [
+            (poses[i].numpy(), float(width[i]), float(score[chosen[i]])) for i in keep[:max_grasps].tolist()
+        ]
 
-    def _target_grasps(
-        self, out: M2T2Output, run: int, xyz: NDArray, on_target: NDArray[np.bool_]
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """One run's grasp at every target point: contact xyz, pose, width and score."""
-        target = torch.from_numpy(on_target)
-        points = torch.nonzero(target).squeeze(-1)
+    @staticmethod
+    def _target_scores(out: M2T2Output, on_target: torch.Tensor) -> torch.Tensor:
+        """Per run, every point's score (runs × N) under the grasp query whose mask covers the
+        target best, weighted by objectness: mask confidence × objectness."""
         pred = out.preds[-1]
-        prob = pred.grasp_masks[run].sigmoid()  # Q×N
-        objectness = pred.objectness[run].sigmoid()
+        prob = pred.grasp_masks.sigmoid()  # runs × Q × N
+        objectness = pred.objectness.sigmoid()  # runs × Q
+        target = on_target[:, None, :].float()
         overlap = (prob * target).sum(-1)
-        coverage = overlap / (prob.sum(-1) + target.sum() - overlap)
-        query = int((coverage * objectness).argmax())
-        baseline, approach, width_logits = self.net.actions(out.point_feats[run : run + 1, :, points])
-        width = self.net.action_head.widths(width_logits[0]).double()
-        contacts = torch.from_numpy(xyz[points.numpy()])
-        poses = build_grasp_poses(contacts.double(), baseline[0].double(), approach[0].double(), width)
-        return contacts, poses, width, prob[query, points] * objectness[query]
+        coverage = overlap / (prob.sum(-1) + target.sum(-1) - overlap)
+        query = (coverage * objectness).argmax(-1)  # runs
+        runs = torch.arange(len(query))
+        return prob[runs, query] * objectness[runs, query][:, None]
 
     @torch.no_grad()
     def placements(
@@ -205,9 +211,7 @@ class M2T2Policy(Pretrained, nn.Module):
         ee = np.asarray(ee_pose, dtype=np.float64)
         if ee.shape != (4, 4) or not np.isfinite(ee).all():
             raise RobostackError(f"M2T2: ee_pose must be a finite 4x4 matrix, got shape {ee.shape}")
-        out, idx = self.infer(points, held)
-        prob = out.preds[-1].place_masks.sigmoid().transpose(0, 1).flatten(1)  # 8 × (runs·N), runs pooled
-        idx = idx.reshape(-1)
+        prob, idx = pooled_place_probs(*self.infer(points, held))
         if receptacle_index is not None:
             seg = _check_cloud("segment", segment, None)[idx]
             prob = prob * torch.from_numpy(seg == receptacle_index)
