@@ -60,6 +60,7 @@ class TrajectorySet:
     pred: NDArray[np.float32]
     window: NDArray[np.int64]
     starts: NDArray[np.int64]
+    sources: tuple[str, ...] = ()  # per window: the recording it comes from ("biwi_eth", ...)
 
     @property
     def num_agents(self) -> int:
@@ -72,6 +73,18 @@ class TrajectorySet:
     def windows(self) -> Iterator[slice]:
         for w in range(self.num_windows):
             yield slice(int(self.starts[w]), int(self.starts[w + 1]))
+
+    def agent_sources(self) -> list[str]:
+        """The recording of every agent, in agent order."""
+        return [self.sources[w] for w in self.window]
+
+
+def recording_name(path: Path) -> str:
+    """``students001_train.txt`` -> ``students001``: the recording a split file was cut from."""
+    stem = path.stem
+    for split in SPLITS:
+        stem = stem.removesuffix(f"_{split}")
+    return stem
 
 
 def read_annotations(path: Path) -> NDArray[np.float64]:
@@ -135,12 +148,17 @@ def load_split(
     """Load every window of ``scene``'s ``split`` (leave-one-out: test is the held-out scene)."""
     root = Path(root) if root is not None else default_data_dir()
     windows: list[NDArray[np.float64]] = []
+    sources: list[str] = []
     for path in _split_files(root, scene, split):
-        windows.extend(windows_from_annotations(read_annotations(path), cfg))
-    return stack_windows(windows, cfg)
+        found = windows_from_annotations(read_annotations(path), cfg)
+        windows.extend(found)
+        sources.extend([recording_name(path)] * len(found))
+    return stack_windows(windows, cfg, tuple(sources))
 
 
-def stack_windows(windows: list[NDArray[np.float64]], cfg: WindowConfig = WindowConfig()) -> TrajectorySet:
+def stack_windows(
+    windows: list[NDArray[np.float64]], cfg: WindowConfig = WindowConfig(), sources: tuple[str, ...] = ()
+) -> TrajectorySet:
     """Stack per-window arrays into one `TrajectorySet`."""
     if not windows:
         empty = np.zeros((0, cfg.obs_len, 2), np.float32)
@@ -154,4 +172,5 @@ def stack_windows(windows: list[NDArray[np.float64]], cfg: WindowConfig = Window
         pred=np.ascontiguousarray(traj[:, cfg.obs_len :]),
         window=np.repeat(np.arange(len(windows)), counts),
         starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        sources=sources,
     )

@@ -111,6 +111,11 @@ class EvalTrajectory(Command):
         parser.add_argument("--data", type=Path, default=None, help="ETH-UCY split directory")
         parser.add_argument("--checkpoints", type=Path, default=None, help="checkpoint root")
         parser.add_argument("--threads", type=_positive, default=1)
+        parser.add_argument(
+            "--oracle-maps",
+            action="store_true",
+            help="diagnostic: maps drawn from the test tracks, futures included (a bound, not a result)",
+        )
         parser.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     def run(self, args: argparse.Namespace) -> int:
@@ -120,7 +125,7 @@ class EvalTrajectory(Command):
 
         torch.set_num_threads(args.threads)
         report = evaluate_scenes(
-            _scenes(args.scene), args.checkpoints or default_checkpoint_root(), args.data
+            _scenes(args.scene), args.checkpoints or default_checkpoint_root(), args.data, args.oracle_maps
         )
         print(json.dumps(report, indent=1) if args.json else render_table(report))
         return 0

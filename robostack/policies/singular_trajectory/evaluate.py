@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from robostack.core.errors import RobostackError
-from robostack.data.eth_ucy import load_split
+from robostack.data.eth_ucy import TrajectorySet, default_data_dir, load_split
 from robostack.policies.singular_trajectory.policy import SingularTrajectory
 from robostack.policies.singular_trajectory.train import Metrics, constant_velocity, evaluate
+from robostack.policies.singular_trajectory.walkable import WalkableMap, load_walkable_maps, maps_from_tracks
 
 PAPER_STOCHASTIC: dict[str, tuple[float, float]] = {
     "eth": (0.35, 0.42),
@@ -32,6 +33,10 @@ PAPER_DETERMINISTIC: dict[str, tuple[float, float]] = {
     "avg": (0.47, 0.90),
 }
 METHODS = ("singular_trajectory", "deterministic", "constant_velocity")
+ORACLE_NOTE = (
+    "ORACLE: adapted to maps drawn from the test tracks, futures included; "
+    "a bound on what scene maps could give, not a result"
+)
 
 
 def _figures(m: Metrics) -> dict[str, float]:
@@ -42,30 +47,48 @@ def _load(directory: Path) -> SingularTrajectory | None:
     return SingularTrajectory.from_pretrained(directory) if (directory / "config.yaml").exists() else None
 
 
-def evaluate_scene(scene: str, root: Path, data_dir: Path | None) -> dict[str, Any]:
+def test_maps(test: TrajectorySet, data_dir: Path | None, oracle: bool) -> dict[str, WalkableMap]:
+    """The walkable maps of the test recordings: the data directory's files, or with ``oracle``
+    maps drawn from the test tracks themselves (they see the futures: an upper bound only)."""
+    if oracle:
+        return maps_from_tracks(test.obs, test.pred, test.agent_sources())
+    return load_walkable_maps(data_dir or default_data_dir(), set(test.sources))
+
+
+def evaluate_scene(
+    scene: str, root: Path, data_dir: Path | None, oracle_maps: bool = False
+) -> dict[str, Any]:
     """Every method on one held-out scene's test split."""
     test = load_split(scene, "test", data_dir)
-    row: dict[str, Any] = {"agents": test.num_agents, "windows": test.num_windows}
+    maps = test_maps(test, data_dir, oracle_maps)
+    row: dict[str, Any] = {
+        "agents": test.num_agents,
+        "windows": test.num_windows,
+        "walkable_maps": sorted(maps),
+    }
     row["constant_velocity"] = _figures(constant_velocity(test))
     for method, folder in (
         ("singular_trajectory", root / scene),
         ("deterministic", root / scene / "deterministic"),
     ):
         model = _load(folder)
-        row[method] = _figures(evaluate(model, test)) if model is not None else None
+        row[method] = _figures(evaluate(model, test, maps=maps)) if model is not None else None
         if model is not None:
             row[method]["samples"] = model.config.num_samples
     return row
 
 
-def evaluate_scenes(scenes: list[str], root: Path, data_dir: Path | None) -> dict[str, Any]:
+def evaluate_scenes(
+    scenes: list[str], root: Path, data_dir: Path | None, oracle_maps: bool = False
+) -> dict[str, Any]:
     """Per-scene rows, the average over scenes, and the paper's figures beside them."""
     if not any((root / s / "config.yaml").exists() for s in scenes):
         raise RobostackError(f"no SingularTrajectory checkpoints under {root}; train them first")
-    rows = {scene: evaluate_scene(scene, root, data_dir) for scene in scenes}
+    rows = {scene: evaluate_scene(scene, root, data_dir, oracle_maps) for scene in scenes}
     report: dict[str, Any] = {
         "protocol": "ETH-UCY leave-one-out (Social-GAN splits), obs 8 / pred 12 frames at 2.5 Hz, skip 1; "
         "minADE/minFDE in metres (best-of-20 for singular_trajectory, 1 sample for deterministic)",
+        "anchors": _anchor_note(rows, oracle_maps),
         "scenes": rows,
     }
     if len(scenes) > 1:
@@ -88,6 +111,15 @@ def evaluate_scenes(scenes: list[str], root: Path, data_dir: Path | None) -> dic
     return report
 
 
+def _anchor_note(rows: dict[str, Any], oracle_maps: bool) -> str:
+    if oracle_maps:
+        return ORACLE_NOTE
+    found = sorted({name for row in rows.values() for name in row["walkable_maps"]})
+    if not found:
+        return "prototypes: no walkable maps (image/, homography/) in the data directory"
+    return "adapted to the walkable maps of " + ", ".join(found)
+
+
 def render_table(report: dict[str, Any]) -> str:
     """A plain-text table: one line per scene, ADE/FDE per method, then the paper's figures."""
 
@@ -105,4 +137,5 @@ def render_table(report: dict[str, Any]) -> str:
             f"{cell(row['deterministic']):>11} {cell(p_det.get(scene)):>11} "
             f"{cell(row['constant_velocity']):>11}"
         )
+    lines.append(f"anchors: {report['anchors']}")
     return "\n".join(lines)

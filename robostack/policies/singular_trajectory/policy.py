@@ -11,15 +11,16 @@ Pipeline for a batch of agents (world metres):
 5. the coefficients are mapped back to 12 future points and to world metres.
 
 The spaces and anchors are fitted from data by `fit_spaces` and saved with the weights, so the
-saved policy carries its own normalisation. The map-based traversability correction of the
-anchors needs scene images the public Social-GAN files do not include; it is left out (see the
-model card).
+saved policy carries its own normalisation. Where walkable-area maps of the scene exist,
+`adaptive_anchors` stretches each agent's prototype paths back onto them (`walkable.py`); the
+public Social-GAN files carry no maps, so without them the anchors are the prototypes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -39,6 +40,7 @@ from robostack.policies.singular_trajectory.space import (
     speed_per_frame,
     unflatten,
 )
+from robostack.policies.singular_trajectory.walkable import WalkableMap
 
 
 @dataclass
@@ -48,6 +50,7 @@ class TrajectoryBatch:
     obs: Tensor  # (N, obs_len, 2) world metres
     scene: Tensor  # (N,) integer scene id; agents interact only within a scene
     pred: Tensor | None = None  # (N, pred_len, 2)
+    anchors: Tensor | None = None  # (N, S, k) per-agent adaptive anchors; None = the prototypes
 
 
 def flip_y(traj: Tensor) -> Tensor:
@@ -122,8 +125,33 @@ class SingularTrajectory(Pretrained, nn.Module):
             project(obs_local, self.obs_resample @ self.basis_moving),
             project(obs_local, self.obs_resample @ self.basis_static),
         )
+        if batch.anchors is not None:
+            return moving, frame, c_obs, batch.anchors
         anchors = torch.where(moving.view(-1, 1, 1), self.anchors_moving, self.anchors_static)
         return moving, frame, c_obs, anchors
+
+    def _to_local_paths(self, moving: Tensor, coeffs: Tensor) -> Tensor:
+        """Coefficients (N, S, k) -> normalised paths (N, S, pred_len, 2) in each agent's own space."""
+        return unflatten(
+            torch.where(moving.view(-1, 1, 1), coeffs @ self.basis_moving.T, coeffs @ self.basis_static.T)
+        )
+
+    @torch.no_grad()
+    def adaptive_anchors(self, obs: Tensor, sources: list[str], maps: dict[str, WalkableMap]) -> Tensor:
+        """Per-agent anchors (N, S, k): the prototypes, with paths that end off the walkable area
+        of the agent's recording stretched back onto it (the original caches these per split)."""
+        batch = TrajectoryBatch(obs=obs, scene=torch.zeros(obs.shape[0], dtype=torch.long))
+        moving, frame, _, anchors = self._coefficients(batch)
+        world = frame.to_world(self._to_local_paths(moving, anchors)).numpy()
+        names = np.asarray(sources)
+        for name, walkable in maps.items():
+            rows = np.flatnonzero(names == name)
+            if len(rows):
+                world[rows] = walkable.correct(world[rows], frame.origin[rows].numpy())
+        local = flatten(frame.to_local(torch.from_numpy(world).float()))
+        return torch.where(
+            moving.view(-1, 1, 1), project(local, self.basis_moving), project(local, self.basis_static)
+        )
 
     def _scene_offsets(self, origin: Tensor, scene: Tensor) -> Tensor:
         """Each agent's last position relative to the mean of its scene."""
@@ -147,12 +175,7 @@ class SingularTrajectory(Pretrained, nn.Module):
             noise = torch.randn(n, s * k, generator=generator) * cfg.step_noise
             x = self.schedule.reverse_step(x, eps, t, noise)
         coeffs = anchors + cfg.output_scale * x.view(n, s, k)
-        local = torch.where(
-            moving.view(-1, 1, 1),
-            coeffs @ self.basis_moving.T,
-            coeffs @ self.basis_static.T,
-        )
-        return frame.to_world(unflatten(local))
+        return frame.to_world(self._to_local_paths(moving, coeffs))
 
     def forward(self, batch: TrajectoryBatch) -> tuple[Tensor, dict[str, float]]:
         """Best-of-S ADE in metres (the original's training loss) and minADE/minFDE for logging."""

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from robostack.core.seeding import seed_everything
-from robostack.data.eth_ucy import TrajectorySet, load_split
+from robostack.data.eth_ucy import TrajectorySet, default_data_dir, load_split
 from robostack.policies.singular_trajectory.config import (
     DETERMINISTIC_STATIC_DIST,
     STOCHASTIC_STATIC_DIST,
@@ -22,17 +22,22 @@ from robostack.policies.singular_trajectory.config import (
     TrainConfig,
 )
 from robostack.policies.singular_trajectory.policy import SingularTrajectory, TrajectoryBatch, flip_y
+from robostack.policies.singular_trajectory.walkable import WalkableMap, load_walkable_maps
 
 Progress = Callable[[int, int, dict[str, float]], None]
 """Called as (epoch, epochs, figures) after each epoch."""
 
 
 def scene_batches(
-    data: TrajectorySet, min_agents: int, order: np.ndarray | None = None
+    data: TrajectorySet,
+    min_agents: int,
+    order: np.ndarray | None = None,
+    anchors: torch.Tensor | None = None,
 ) -> Iterator[TrajectoryBatch]:
     """Pack whole windows, in ``order``, until each batch holds at least ``min_agents`` agents.
 
     Like the original's TrajBatchSampler: a scene is never split, so attention sees all its agents.
+    ``anchors`` (N, S, k), when given, are the per-agent adaptive anchors of ``data``.
     """
     order = np.arange(data.num_windows) if order is None else order
     obs, pred = torch.from_numpy(data.obs), torch.from_numpy(data.pred)
@@ -42,19 +47,37 @@ def scene_batches(
         picked.append(int(w))
         count += int(data.starts[w + 1] - data.starts[w])
         if count >= min_agents:
-            yield _gather(data, obs, pred, picked)
+            yield _gather(data, obs, pred, anchors, picked)
             picked, count = [], 0
     if picked:
-        yield _gather(data, obs, pred, picked)
+        yield _gather(data, obs, pred, anchors, picked)
 
 
 def _gather(
-    data: TrajectorySet, obs: torch.Tensor, pred: torch.Tensor, windows: list[int]
+    data: TrajectorySet,
+    obs: torch.Tensor,
+    pred: torch.Tensor,
+    anchors: torch.Tensor | None,
+    windows: list[int],
 ) -> TrajectoryBatch:
     idx = np.concatenate([np.arange(data.starts[w], data.starts[w + 1]) for w in windows])
     scene = np.repeat(np.arange(len(windows)), [data.starts[w + 1] - data.starts[w] for w in windows])
     index = torch.from_numpy(idx)
-    return TrajectoryBatch(obs=obs[index], pred=pred[index], scene=torch.from_numpy(scene))
+    return TrajectoryBatch(
+        obs=obs[index],
+        pred=pred[index],
+        scene=torch.from_numpy(scene),
+        anchors=None if anchors is None else anchors[index],
+    )
+
+
+def split_anchors(
+    model: SingularTrajectory, data: TrajectorySet, maps: dict[str, WalkableMap]
+) -> torch.Tensor | None:
+    """The adaptive anchors of every agent of ``data``, or None when no map covers its recordings."""
+    if not maps.keys() & set(data.sources):
+        return None
+    return model.adaptive_anchors(torch.from_numpy(data.obs), data.agent_sources(), maps)
 
 
 def model_config_for(scene: str, deterministic: bool, **overrides: object) -> ModelConfig:
@@ -80,11 +103,17 @@ class Metrics:
 
 
 @torch.no_grad()
-def evaluate(model: SingularTrajectory, data: TrajectorySet, batch_agents: int = 512) -> Metrics:
-    """Best-of-S ADE/FDE of ``model`` on every agent of ``data``."""
+def evaluate(
+    model: SingularTrajectory,
+    data: TrajectorySet,
+    batch_agents: int = 512,
+    maps: dict[str, WalkableMap] | None = None,
+) -> Metrics:
+    """Best-of-S ADE/FDE of ``model`` on every agent of ``data`` (anchors adapted to ``maps``)."""
     model.eval()
+    anchors = split_anchors(model, data, maps or {})
     ade_sum = fde_sum = 0.0
-    for batch in scene_batches(data, batch_agents):
+    for batch in scene_batches(data, batch_agents, anchors=anchors):
         assert batch.pred is not None
         err = (model.sample(batch) - batch.pred.unsqueeze(1)).norm(dim=-1)
         ade_sum += float(err.mean(-1).min(1).values.sum())
@@ -117,6 +146,7 @@ def train(
     rng = seed_everything(cfg.seed + cfg.start_epoch)
     train_set = load_split(cfg.scene, "train", data_dir)
     val_set = load_split(cfg.scene, "val", data_dir)
+    maps = load_walkable_maps(data_dir or default_data_dir(), set(train_set.sources) | set(val_set.sources))
     obs, pred = torch.from_numpy(train_set.obs), torch.from_numpy(train_set.pred)
     if cfg.init_from:
         model = SingularTrajectory.from_pretrained(cfg.init_from)
@@ -124,6 +154,7 @@ def train(
     else:
         model = SingularTrajectory(model_config_for(cfg.scene, cfg.deterministic, **(model_overrides or {})))
         counts = model.fit_spaces(obs, pred, seed=cfg.seed)
+    train_anchors = split_anchors(model, train_set, maps)
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.StepLR(optimiser, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
     with warnings.catch_warnings():  # stepping the schedule before any optimiser step, on purpose
@@ -138,11 +169,12 @@ def train(
         model.train()
         losses = []
         for i, batch in enumerate(
-            scene_batches(train_set, cfg.batch_size, rng.permutation(train_set.num_windows))
+            scene_batches(train_set, cfg.batch_size, rng.permutation(train_set.num_windows), train_anchors)
         ):
             if cfg.max_batches_per_epoch and i >= cfg.max_batches_per_epoch:
                 break
-            if cfg.flip_augment and rng.random() < 0.5:
+            # a flip would carry the paths off the map their anchors were fitted to
+            if cfg.flip_augment and train_anchors is None and rng.random() < 0.5:
                 assert batch.pred is not None
                 batch = TrajectoryBatch(obs=flip_y(batch.obs), pred=flip_y(batch.pred), scene=batch.scene)
             loss, _ = model(batch)
@@ -156,7 +188,7 @@ def train(
         sched.step()
         row = {"epoch": float(epoch), "train_ade": float(np.mean(losses))}
         if epoch % cfg.val_every == 0 or epoch == cfg.epochs:
-            val = evaluate(model, val_set)
+            val = evaluate(model, val_set, maps=maps)
             row.update(val_ade=val.ade, val_fde=val.fde)
             if val.fde < best:
                 best = val.fde
@@ -165,7 +197,9 @@ def train(
         row["elapsed_s"] = time.perf_counter() - start
         history.append(row)
         # Written every epoch so that a run stopped early still documents the kept checkpoint.
-        summary = _write_summary(out_dir, cfg, best, start, train_set.num_agents, counts, history)
+        summary = _write_summary(
+            out_dir, cfg, best, start, train_set.num_agents, counts, sorted(maps), history
+        )
         if on_epoch is not None:
             on_epoch(epoch, cfg.epochs, row)
     return summary
@@ -178,6 +212,7 @@ def _write_summary(
     start: float,
     train_agents: int,
     counts: dict[str, int],
+    maps: list[str],
     history: list[dict[str, float]],
 ) -> dict[str, object]:
     summary: dict[str, object] = {
@@ -188,6 +223,7 @@ def _write_summary(
         "epochs_completed": cfg.start_epoch + len(history),
         "train_agents": train_agents,
         "space_counts": counts,
+        "walkable_maps": maps,
         "train_config": cfg.model_dump(mode="json"),
         "history": history,
     }
@@ -219,7 +255,7 @@ Leave-one-out checkpoint: trained on the train split of the other four ETH-UCY s
 - Training: {_epochs_text(summary)}, batch {cfg["batch_size"]}, AdamW lr {cfg["lr"]}
   (StepLR every {cfg["lr_step"]} epochs, ×{cfg["lr_gamma"]}), seed {cfg["seed"]};
   {summary["wall_s"] / 60:.1f} min wall on a shared 2-core CPU, one torch thread.
-{_resume_text(cfg)}- Kept: epoch {int(best["epoch"])}, the best by validation FDE:
+{_resume_text(cfg)}{_maps_text(summary)}- Kept: epoch {int(best["epoch"])}, the best by validation FDE:
   val ADE {best["val_ade"]:.4f} m, val FDE {best["val_fde"]:.4f} m (from `train_log.json`, as printed).
 """
 
@@ -230,6 +266,11 @@ def _epochs_text(summary: dict[str, Any]) -> str:
     if done >= planned:
         return f"{planned} epochs"
     return f"{done} of {planned} planned epochs (stopped early; the schedule is the planned one)"
+
+
+def _maps_text(summary: dict[str, Any]) -> str:
+    maps = summary.get("walkable_maps")
+    return f"- Anchors adapted to the walkable maps of {', '.join(maps)}.\n" if maps else ""
 
 
 def _resume_text(cfg: dict[str, Any]) -> str:
