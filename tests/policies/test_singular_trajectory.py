@@ -18,7 +18,12 @@ from robostack.policies.singular_trajectory.config import ModelConfig, TrainConf
 from robostack.policies.singular_trajectory.policy import SingularTrajectory, TrajectoryBatch
 from robostack.policies.singular_trajectory.space import fit_basis, flatten, make_frame, project, unflatten
 from robostack.policies.singular_trajectory.train import train
-from robostack.policies.singular_trajectory.walkable import WalkableMap, load_walkable_maps, maps_from_tracks
+from robostack.policies.singular_trajectory.walkable import (
+    WalkableMap,
+    load_walkable_maps,
+    maps_from_tracks,
+    read_homography,
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -227,7 +232,13 @@ def test_bad_maps_are_clear_errors() -> None:
     with pytest.raises(RobostackError):
         WalkableMap(np.zeros((4, 4), bool), HOMOGRAPHY)
     with pytest.raises(RobostackError):
-        WalkableMap(np.ones((4, 4), bool), np.eye(2))
+        WalkableMap(np.ones((4, 4), bool), np.zeros((3, 3)))
+
+
+def test_bad_homography_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "h.txt").write_text("1 0 0\n0 1 0\n")
+    with pytest.raises(RobostackError, match="nine finite numbers"):
+        read_homography(tmp_path / "h.txt")
 
 
 def test_maps_load_from_the_release_layout(tmp_path: Path) -> None:

@@ -41,13 +41,15 @@ class WalkableMap:
 
     walkable: NDArray[np.bool_]  # (rows, cols), row = image y, col = image x
     image_to_world: NDArray[np.float64]  # (3, 3) homography from pixel (x, y) to metres
+    world_to_image: NDArray[np.float64] = field(init=False, repr=False)
     nearest: NDArray[np.int64] = field(init=False, repr=False)  # (2, R, C) nearest walkable pixel
 
     def __post_init__(self) -> None:
         if self.walkable.ndim != 2 or not self.walkable.any():
             raise RobostackError("a walkable map needs a 2-D image with at least one walkable pixel")
-        if self.image_to_world.shape != (3, 3):
-            raise RobostackError("a homography is a 3x3 matrix")
+        if self.image_to_world.shape != (3, 3) or abs(np.linalg.det(self.image_to_world)) < 1e-12:
+            raise RobostackError("a homography is an invertible 3x3 matrix")
+        object.__setattr__(self, "world_to_image", np.linalg.inv(self.image_to_world))
         # Padded by half the image on every side, as the original, so endpoints just outside
         # the picture still find their nearest walkable pixel.
         _, nearest = ndimage.distance_transform_edt(~self._padded(), return_indices=True)
@@ -75,7 +77,7 @@ class WalkableMap:
         return cls(grid, homography)
 
     def to_image(self, xy: NDArray[np.floating]) -> NDArray[np.float64]:
-        return _apply(np.linalg.inv(self.image_to_world), xy)
+        return _apply(self.world_to_image, xy)
 
     def to_world(self, uv: NDArray[np.floating]) -> NDArray[np.float64]:
         return _apply(self.image_to_world, uv)
@@ -91,16 +93,16 @@ class WalkableMap:
 
     def correct(self, paths: NDArray[np.floating], start: NDArray[np.floating]) -> NDArray[np.float64]:
         """Stretch paths (N, S, T, 2) whose endpoint is not walkable, about ``start`` (N, 2), world metres."""
-        uv = self.to_image(paths)
-        origin = self.to_image(start)[:, None, None, :]
-        end = np.round(uv[:, :, -1, :])
+        uv = self.to_image(paths)  # (N, S, T, 2)
+        origin = self.to_image(start)[:, None, :]  # (N, 1, 2)
+        end = np.round(uv[:, :, -1, :])  # (N, S, 2)
         target = self.nearest_walkable(end)
-        span = end - origin[:, :, 0]
+        span = end - origin
         # an axis along which the path does not move cannot be stretched: leave it alone
-        scale = np.where(np.abs(span) > 0.5, (target - origin[:, :, 0]) / np.where(span == 0, 1, span), 1.0)
-        moved = (target != end).any(-1)
-        stretched = (uv - origin) * scale[:, :, None, :] + origin
-        return np.where(moved[..., None, None], self.to_world(stretched), np.asarray(paths, np.float64))
+        scale = np.where(np.abs(span) > 0.5, (target - origin) / np.where(span == 0, 1, span), 1.0)
+        stretched = (uv - origin[:, :, None]) * scale[:, :, None] + origin[:, :, None]
+        off_map = (target != end).any(-1)
+        return np.where(off_map[..., None, None], self.to_world(stretched), np.asarray(paths, np.float64))
 
 
 def _apply(homography: NDArray[np.float64], xy: NDArray[np.floating]) -> NDArray[np.float64]:
@@ -122,8 +124,19 @@ def load_walkable_maps(root: Path, recordings: set[str]) -> dict[str, WalkableMa
         image = root / "image" / f"{MAP_IMAGE.get(name, name)}_map.png"
         homography = root / "homography" / f"{name}_H.txt"
         if image.is_file() and homography.is_file():
-            maps[name] = WalkableMap(read_map_image(image), np.loadtxt(homography).reshape(3, 3))
+            maps[name] = WalkableMap(read_map_image(image), read_homography(homography))
     return maps
+
+
+def read_homography(path: Path) -> NDArray[np.float64]:
+    """A ``<recording>_H.txt`` file: nine numbers, the 3x3 image-to-world homography."""
+    try:
+        values = np.loadtxt(path, dtype=np.float64)
+    except ValueError as err:
+        raise RobostackError(f"{path}: not a 3x3 homography ({err})") from None
+    if values.size != 9 or not np.isfinite(values).all():
+        raise RobostackError(f"{path}: a homography file holds nine finite numbers")
+    return values.reshape(3, 3)
 
 
 def maps_from_tracks(
