@@ -16,6 +16,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+NODE_EVERY = 4
+"""Frames between graph nodes: one a second at the 4 Hz camera rate, the original ``create_topomap.py``
+default (``--dt 1``)."""
+
 
 @dataclass
 class TopoNode:
@@ -35,7 +39,7 @@ class TopologicalGraph:
         cls,
         images: NDArray[np.uint8] | list[NDArray[np.uint8]],
         poses: NDArray[np.float64] | list[tuple[float, float, float]],
-        every: int = 3,
+        every: int = NODE_EVERY,
         labels: list[tuple[str, ...]] | None = None,
     ) -> TopologicalGraph:
         """A chain of nodes, one every ``every`` frames of the traversal and always its last frame."""

@@ -48,6 +48,18 @@ class TrainViNT(Command):
         return 0
 
 
+def navigator_config(close_threshold: float | None, goal_threshold: float | None) -> object:
+    """The deployment's `NavigatorConfig`, with the thresholds given on the command line."""
+    from robostack.core.errors import RobostackError
+    from robostack.policies.vint.navigator import NavigatorConfig
+
+    overrides = {"close_threshold": close_threshold, "goal_threshold": goal_threshold}
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if any(v < 0 for v in given.values()):
+        raise RobostackError(f"thresholds are frames, at least 0: {given}")
+    return NavigatorConfig(**given)
+
+
 @register("command", "eval/nav-imagegoal")
 class EvalNavImageGoal(Command):
     help = "image-goal navigation in unseen apartments: vint, vint-nograph, classical or bearing"
@@ -60,6 +72,9 @@ class EvalNavImageGoal(Command):
         parser.add_argument("--episodes", type=int, default=50)
         parser.add_argument("--seed", type=int, default=900_000, help="first apartment seed")
         parser.add_argument("--checkpoint", default="policies/vint", help="ViNT policy folder")
+        parser.add_argument("--node-every", type=int, default=None, help="frames between graph nodes (4)")
+        parser.add_argument("--close-threshold", type=float, default=None, help="frames; node reached (3)")
+        parser.add_argument("--goal-threshold", type=float, default=None, help="frames; goal reached (3)")
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
         parser.add_argument("--save", type=Path, default=None, help="also write the figures to this JSON")
 
@@ -77,7 +92,10 @@ class EvalNavImageGoal(Command):
             raise RobostackError(f"--policy: unknown {bad or names}; expected from {', '.join(ev.METHODS)}")
         if args.episodes < 1:
             raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
-        methods = {n: ev.make_method(n, args.checkpoint) for n in names}
+        if args.node_every is not None and args.node_every < 1:
+            raise RobostackError(f"--node-every must be at least 1, got {args.node_every}")
+        navigator = navigator_config(args.close_threshold, args.goal_threshold)
+        methods = {n: ev.make_method(n, args.checkpoint, navigator, args.node_every) for n in names}
         exclude: set[int] = set()
         for method in methods.values():
             if isinstance(method, ev.ViNTMethod):

@@ -101,15 +101,20 @@ class Method(Protocol):
 
 
 class ViNTMethod:
-    def __init__(self, policy: Any, use_graph: bool) -> None:
-        self.policy, self.use_graph = policy, use_graph
+    def __init__(
+        self, policy: Any, use_graph: bool, navigator: Any = None, node_every: int | None = None
+    ) -> None:
+        from robostack.planning.topological import NODE_EVERY
+
+        self.policy, self.use_graph, self.navigator = policy, use_graph, navigator
+        self.node_every = node_every or NODE_EVERY
 
     def reset(self, episode: Episode, robot: Any) -> None:
         from robostack.planning.topological import TopologicalGraph
         from robostack.policies.vint.navigator import TopoNavigator
 
-        graph = TopologicalGraph.from_traversal(episode.images, episode.poses)
-        self.nav = TopoNavigator(self.policy, graph, use_graph=self.use_graph)
+        graph = TopologicalGraph.from_traversal(episode.images, episode.poses, every=self.node_every)
+        self.nav = TopoNavigator(self.policy, graph, use_graph=self.use_graph, config=self.navigator)
 
     def step(self, obs: Observation) -> tuple[Action, bool]:
         action, done, _ = self.nav.step(obs.rgb, obs.odometry)
@@ -217,11 +222,13 @@ def run_method(method: Method, episode: Episode) -> dict[str, float]:
     return {"success": float(success), "spl": spl, "collisions": float(collisions), "final_distance": final}
 
 
-def make_method(name: str, checkpoint: str) -> Method:
+def make_method(name: str, checkpoint: str, navigator: Any = None, node_every: int | None = None) -> Method:
+    """A method by name; ``navigator`` (a `NavigatorConfig`) and ``node_every`` set ViNT's deployment."""
     if name in ("vint", "vint-nograph"):
         from robostack.policies.vint.policy import ViNTPolicy
 
-        return ViNTMethod(ViNTPolicy.from_pretrained(checkpoint), use_graph=name == "vint")
+        policy = ViNTPolicy.from_pretrained(checkpoint)
+        return ViNTMethod(policy, name == "vint", navigator, node_every)
     if name == "classical":
         return ClassicalMethod()
     if name == "bearing":

@@ -21,8 +21,9 @@ class NavigatorConfig:
     """Localisation window, nodes each side (original ``--radius 4``)."""
     close_threshold: float = 3.0
     """Frames; a node this near counts as reached (original ``--close-threshold 3``)."""
-    goal_threshold: float = 2.0
-    """Stop once the goal node is the closest one and predicted at most this many frames away."""
+    goal_threshold: float = 3.0
+    """Stop once the goal node is the closest one and predicted at most this many frames away: the
+    same closeness that counts any other node as reached (2.0 stopped short of 3 more validation goals)."""
     controller: PDController = field(default_factory=PDController)
     backoff_speed: float = 0.2
     """m/s in reverse for one step after a bump."""

@@ -57,7 +57,7 @@ class ViNTNavigate:
         return self._follow(subtask, robot, world, graph, np.asarray(goal.xy, dtype=float))
 
     def map_route(self, world: Any, goal_xy: np.ndarray, target: str) -> Any:
-        """The prior traversal: drive the route in a twin world, keep a node every 3 frames."""
+        """The prior traversal: drive the route in a twin world, keep a node a second (every 4 frames)."""
         from robostack.planning.topological import TopologicalGraph
         from robostack.policies.vint.evaluate import traverse
         from robostack.sim.apartment.world import ApartmentWorld
