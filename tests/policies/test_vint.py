@@ -195,7 +195,7 @@ def test_model_card_reports_what_the_files_hold(tmp_path) -> None:  # type: igno
     classical = dict(figures, success_rate=1.0)
     (tmp_path / "eval_nav_imagegoal_baselines.json").write_text(json.dumps({"classical": classical}))
     card = write_model_card(tmp_path).read_text()
-    assert "reaches 62% of the goals: the ≥ 80 % target is missed by 18%" in card
+    assert "reaches 62% of the goals: the ≥ 80 % target is missed by 18 points" in card
     assert card.index("| **ViNT + topological graph** (this checkpoint) | 0.62 |") < card.index(
         "| classical A* + pure pursuit, privileged map (upper bound) | 1.00 |"
     )

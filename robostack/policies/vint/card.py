@@ -109,7 +109,10 @@ def _verdict(results: dict[str, dict[str, float]] | None) -> str:
     if rate >= 0.8:
         return f"**ViNT on the graph reaches {rate:.0%} of the goals: the ≥ 80 % target is met.**"
     gap = 0.8 - rate
-    return f"**ViNT on the graph reaches {rate:.0%} of the goals: the ≥ 80 % target is missed by {gap:.0%}.**"
+    return (
+        f"**ViNT on the graph reaches {rate:.0%} of the goals: "
+        f"the ≥ 80 % target is missed by {100 * gap:.0f} points.**"
+    )
 
 
 def _selection_section(validation: dict[str, dict[str, float]] | None) -> str:
@@ -119,7 +122,8 @@ def _selection_section(validation: dict[str, dict[str, float]] | None) -> str:
     r = validation["vint"]
     return f"""Checkpoints are chosen on {r["episodes"]} validation apartments (seeds from
 {VALIDATION_SEED}, used neither for training nor for the table above): a training run replaces
-these weights only when it succeeds more often there. This checkpoint: success
+these weights only when it succeeds more often there, and the deployment's settings (node
+spacing, thresholds; `robostack/policies/vint/README.md`) are chosen there too. This checkpoint: success
 {r["success_rate"]:.2f}, SPL {r["spl"]:.3f}, {r["collisions_per_episode"]:.2f} collisions per episode.
 
 ```bash
