@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from robostack.core.command import Command, print_json
 from robostack.core.registry import register
+
+if TYPE_CHECKING:
+    from robostack.policies.vint.navigator import NavigatorConfig
 
 
 @register("command", "train/vint")
@@ -48,7 +52,7 @@ class TrainViNT(Command):
         return 0
 
 
-def navigator_config(close_threshold: float | None, goal_threshold: float | None) -> object:
+def navigator_config(close_threshold: float | None, goal_threshold: float | None) -> NavigatorConfig:
     """The deployment's `NavigatorConfig`, with the thresholds given on the command line."""
     from robostack.core.errors import RobostackError
     from robostack.policies.vint.navigator import NavigatorConfig

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +31,9 @@ from numpy.typing import NDArray
 from robostack.core.errors import RobostackError
 from robostack.core.types import Action, Observation
 from robostack.data.nav_dataset import drive, plan, pursue, sample_goal, wrap
+
+if TYPE_CHECKING:
+    from robostack.policies.vint.navigator import NavigatorConfig
 
 METHODS = ("vint", "vint-nograph", "classical", "bearing", "oracle-waypoints", "oracle-waypoints-original-pd")
 SUCCESS_RADIUS = 1.0
@@ -102,7 +105,11 @@ class Method(Protocol):
 
 class ViNTMethod:
     def __init__(
-        self, policy: Any, use_graph: bool, navigator: Any = None, node_every: int | None = None
+        self,
+        policy: Any,
+        use_graph: bool,
+        navigator: NavigatorConfig | None = None,
+        node_every: int | None = None,
     ) -> None:
         from robostack.planning.topological import NODE_EVERY
 
@@ -222,7 +229,9 @@ def run_method(method: Method, episode: Episode) -> dict[str, float]:
     return {"success": float(success), "spl": spl, "collisions": float(collisions), "final_distance": final}
 
 
-def make_method(name: str, checkpoint: str, navigator: Any = None, node_every: int | None = None) -> Method:
+def make_method(
+    name: str, checkpoint: str, navigator: NavigatorConfig | None = None, node_every: int | None = None
+) -> Method:
     """A method by name; ``navigator`` (a `NavigatorConfig`) and ``node_every`` set ViNT's deployment."""
     if name in ("vint", "vint-nograph"):
         from robostack.policies.vint.policy import ViNTPolicy
