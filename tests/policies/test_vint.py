@@ -201,3 +201,32 @@ def test_model_card_reports_what_the_files_hold(tmp_path) -> None:  # type: igno
     )
     assert "| 0.5000 (step 100) | 9.00 | 0.2500 | 0.900 |" in card
     assert "Not measured for this checkpoint yet" in card  # no bench.json
+
+
+def test_model_card_pools_further_test_apartments(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from robostack.policies.vint.card import write_model_card
+
+    ViNTPolicy(TINY).save_pretrained(tmp_path)
+
+    def figures(episodes: int, success: float) -> dict[str, float]:
+        return {
+            "episodes": episodes,
+            "success_rate": success,
+            "spl": success,
+            "collisions_per_episode": 2.0,
+            "mean_final_distance_m": 1.0,
+        }
+
+    (tmp_path / "eval_nav_imagegoal_vint.json").write_text(json.dumps({"vint": figures(50, 0.70)}))
+    (tmp_path / "more_apartments").mkdir()
+    more = {"vint": figures(100, 0.85)}
+    (tmp_path / "more_apartments" / "eval_700000.json").write_text(json.dumps(more))
+    card = write_model_card(tmp_path).read_text()
+    # (50 x 0.70 + 100 x 0.85) / 150 = 0.80: the verdict is the pooled figure, not the first 50 alone
+    assert "reaches 80% of the goals of 150 test apartments: the ≥ 80 % target is met" in card
+    assert (
+        "| **ViNT + topological graph** (this checkpoint) | 0.70 | 0.85 | **0.800** | 0.800 | 2.00 |" in card
+    )
+    assert "--seed 700000 --json \\\n    --save policies/vint/more_apartments/eval_700000.json" in card

@@ -4,6 +4,8 @@ and when present ``eval_nav_imagegoal*.json``
 (``robostack eval nav-imagegoal --policy vint,vint-nograph,classical,bearing --save …``, or one file per
 method),
 ``eval_val_apartments_vint.json`` (the same on the checkpoint-selection apartments),
+``more_apartments/eval_<seed>.json`` (the same four methods on further test apartments, one file per
+``--seed``; pooled with the first 50 for the verdict),
 ``eval_oracle.json`` (the same with ``--policy oracle-waypoints,oracle-waypoints-original-pd``) and
 ``bench.json`` (``robostack bench policy vint --json > …``). Every figure in the card comes from those
 files; the prose around them is here."""
@@ -30,6 +32,12 @@ METHOD_NAMES = {
 
 VALIDATION_SEED = 950000
 """First apartment of the checkpoint-selection set (training uses seeds from 10000, the table 900000)."""
+TEST_SEED = 900000
+"""First apartment of the card's main table."""
+MORE_TEST_DIR = "more_apartments"
+Results = dict[str, dict[str, float]]
+"""Figures per method, as ``robostack eval nav-imagegoal --save`` writes them."""
+FIGURES = ("success_rate", "spl", "collisions_per_episode", "mean_final_distance_m")
 
 
 def _read(path: Path) -> Any:
@@ -44,6 +52,62 @@ def _merged_results(directory: Path) -> dict[str, dict[str, float]] | None:
         merged.update(_read(path))
     order = list(METHOD_NAMES)
     return dict(sorted(merged.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)) or None
+
+
+def _more_test_blocks(directory: Path) -> dict[int, Results]:
+    """Further test apartments by first seed: ``more_apartments/eval_<seed>.json``."""
+    paths = sorted((directory / MORE_TEST_DIR).glob("eval_*.json"))
+    return {int(path.stem.removeprefix("eval_")): _read(path) for path in paths}
+
+
+def _pooled(blocks: list[Results]) -> Results:
+    """Episode-weighted figures per method over blocks of different apartments (methods in every block)."""
+    names = [n for n in blocks[0] if all(n in b for b in blocks)]
+    out: dict[str, dict[str, float]] = {}
+    for name in names:
+        rows = [b[name] for b in blocks]
+        total = sum(r["episodes"] for r in rows)
+        out[name] = {
+            "episodes": total,
+            **{k: sum(r[k] * r["episodes"] for r in rows) / total for k in FIGURES},
+        }
+    return out
+
+
+def _more_test_section(main: Results | None, more: dict[int, Results]) -> str:
+    """Success per block of test apartments, and every figure pooled over all of them."""
+    if not main or not more:
+        return ""
+    blocks = {TEST_SEED: main, **more}
+    pooled = _pooled(list(blocks.values()))
+    head = " | ".join(f"success, {b[next(iter(b))]['episodes']} from {seed}" for seed, b in blocks.items())
+    rows = [
+        f"| method | {head} | pooled success | pooled SPL | pooled collisions / episode |",
+        "| --- |" + " --- |" * (len(blocks) + 3),
+    ]
+    for name, r in pooled.items():
+        cells = " | ".join(f"{b[name]['success_rate']:.2f}" for b in blocks.values())
+        rows.append(
+            f"| {METHOD_NAMES.get(name, name)} | {cells} | **{r['success_rate']:.3f}** | {r['spl']:.3f} | "
+            f"{r['collisions_per_episode']:.2f} |"
+        )
+    commands = "\n".join(
+        f"robostack eval nav-imagegoal --policy vint,vint-nograph,classical,bearing "
+        f"--episodes {b[next(iter(b))]['episodes']} --seed {seed} --json \\\n    "
+        f"--save policies/vint/{MORE_TEST_DIR}/eval_{seed}.json"
+        for seed, b in more.items()
+    )
+    n = int(pooled["vint"]["episodes"]) if "vint" in pooled else 0
+    return f"""### All {n} test apartments
+
+Fifty apartments leave a wide margin (one episode is 2 points), so the same methods also ran on further
+test apartments, never in training nor in checkpoint selection; the verdict above is the pooled figure.
+
+```bash
+{commands}
+```
+
+{chr(10).join(rows)}"""
 
 
 def _results_table(results: dict[str, dict[str, float]]) -> str:
@@ -102,15 +166,18 @@ def _bench_section(bench: dict[str, Any] | None) -> str:
     )
 
 
-def _verdict(results: dict[str, dict[str, float]] | None) -> str:
+def _verdict(results: Results | None, more: dict[int, Results]) -> str:
+    """The headline: ViNT's success pooled over every test apartment the card holds."""
     if not results or "vint" not in results:
         return "Not evaluated yet."
-    rate = results["vint"]["success_rate"]
+    vint = _pooled([results, *more.values()])["vint"] if more else results["vint"]
+    rate = vint["success_rate"]
+    where = f" of {int(vint['episodes'])} test apartments" if more else ""
     if rate >= 0.8:
-        return f"**ViNT on the graph reaches {rate:.0%} of the goals: the ≥ 80 % target is met.**"
+        return f"**ViNT on the graph reaches {rate:.0%} of the goals{where}: the ≥ 80 % target is met.**"
     gap = 0.8 - rate
     return (
-        f"**ViNT on the graph reaches {rate:.0%} of the goals: "
+        f"**ViNT on the graph reaches {rate:.0%} of the goals{where}: "
         f"the ≥ 80 % target is missed by {100 * gap:.0f} points.**"
     )
 
@@ -137,6 +204,7 @@ def model_card(directory: Path) -> str:
     weights = directory / "model.safetensors"
     size_mb = weights.stat().st_size / 1e6 if weights.is_file() else float("nan")
     results = _merged_results(directory)
+    more = _more_test_blocks(directory)
     oracle = _read(directory / "eval_oracle.json")
     n_train = len(config.get("train_apartment_seeds", []))
     return f"""# ViNT (narrowed) for image-goal navigation in the apartment world
@@ -153,14 +221,14 @@ policy = ViNTPolicy.from_pretrained("policies/vint")   # resizing + ImageNet nor
 
 ## Result
 
-{_verdict(results)}
+{_verdict(results, more)}
 
 ```bash
-robostack eval nav-imagegoal --policy vint --episodes 50 --seed 900000 --json \
+robostack eval nav-imagegoal --policy vint --episodes 50 --seed 900000 --json \\
     --save policies/vint/eval_nav_imagegoal_vint.json
-robostack eval nav-imagegoal --policy vint-nograph --episodes 50 --seed 900000 --json \
+robostack eval nav-imagegoal --policy vint-nograph --episodes 50 --seed 900000 --json \\
     --save policies/vint/eval_nav_imagegoal_vint_nograph.json
-robostack eval nav-imagegoal --policy classical,bearing --episodes 50 --seed 900000 --json \
+robostack eval nav-imagegoal --policy classical,bearing --episodes 50 --seed 900000 --json \\
     > policies/vint/eval_nav_imagegoal_baselines.json
 ```
 
@@ -172,6 +240,8 @@ the robot restarts with its heading perturbed by up to ±0.4 rad and has 2 × (t
 steps; success = stopping within 1.0 m of the goal. Same 50 episodes for all:
 
 {_results_table(results) if results else "Not evaluated yet."}
+
+{_more_test_section(results, more)}
 
 {_selection_section(_read(directory / "eval_val_apartments_vint.json"))}
 
