@@ -45,10 +45,10 @@ def _read(path: Path) -> Any:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def _merged_results(directory: Path) -> dict[str, dict[str, float]] | None:
+def _merged_results(directory: Path) -> Results | None:
     """Every ``eval_nav_imagegoal*.json`` (one per `--save`, e.g. one per method run in parallel), in
     the order of `METHOD_NAMES`; all must come from the same ``--episodes`` and ``--seed``."""
-    merged: dict[str, dict[str, float]] = {}
+    merged: Results = {}
     for path in sorted(directory.glob("eval_nav_imagegoal*.json")):
         merged.update(_read(path))
     order = list(METHOD_NAMES)
@@ -115,7 +115,7 @@ test apartments, never in training nor in checkpoint selection; the verdict abov
 {chr(10).join(rows)}"""
 
 
-def _results_table(results: dict[str, dict[str, float]]) -> str:
+def _results_table(results: Results) -> str:
     rows = [
         "| method | success | SPL | collisions / episode | mean final distance (m) |",
         "| --- | --- | --- | --- | --- |",
@@ -187,7 +187,7 @@ def _verdict(results: Results | None, more: dict[int, Results]) -> str:
     )
 
 
-def _selection_section(validation: dict[str, dict[str, float]] | None) -> str:
+def _selection_section(validation: Results | None) -> str:
     """How checkpoints are chosen, with this one's figures on the validation apartments."""
     if not validation or "vint" not in validation:
         return "Not measured on the validation apartments yet."
