@@ -79,12 +79,11 @@ def _episodes(block: Results) -> int:
     return int(next(iter(block.values()))["episodes"])
 
 
-def _more_test_section(main: Results | None, more: dict[int, Results]) -> str:
-    """Success per block of test apartments, and every figure pooled over all of them."""
-    if not main or not more:
+def _more_test_section(blocks: dict[int, Results], pooled: Results) -> str:
+    """Success per block of test apartments (the main table's first), and the ``pooled`` figures."""
+    if len(blocks) < 2:
         return ""
-    blocks = {TEST_SEED: main, **more}
-    pooled = _pooled(list(blocks.values()))
+    more = {seed: b for seed, b in blocks.items() if seed != TEST_SEED}
     head = " | ".join(f"success, {_episodes(b)} from {seed}" for seed, b in blocks.items())
     rows = [
         f"| method | {head} | pooled success | pooled SPL | pooled collisions / episode |",
@@ -171,13 +170,13 @@ def _bench_section(bench: dict[str, Any] | None) -> str:
     )
 
 
-def _verdict(results: Results | None, more: dict[int, Results]) -> str:
-    """The headline: ViNT's success pooled over every test apartment the card holds."""
-    if not results or "vint" not in results:
+def _verdict(pooled: Results | None, blocks: int) -> str:
+    """The headline: ViNT's success over every test apartment the card holds (``blocks`` sets of them)."""
+    if not pooled or "vint" not in pooled:
         return "Not evaluated yet."
-    vint = _pooled([results, *more.values()])["vint"] if more else results["vint"]
+    vint = pooled["vint"]
     rate = vint["success_rate"]
-    where = f" of {int(vint['episodes'])} test apartments" if more else ""
+    where = f" of {int(vint['episodes'])} test apartments" if blocks > 1 else ""
     if rate >= 0.8:
         return f"**ViNT on the graph reaches {rate:.0%} of the goals{where}: the ≥ 80 % target is met.**"
     gap = 0.8 - rate
@@ -210,7 +209,8 @@ def model_card(directory: Path) -> str:
     weights = directory / "model.safetensors"
     size_mb = weights.stat().st_size / 1e6 if weights.is_file() else float("nan")
     results = _merged_results(directory)
-    more = _more_test_blocks(directory)
+    blocks = {TEST_SEED: results, **_more_test_blocks(directory)} if results else {}
+    pooled = _pooled(list(blocks.values())) if len(blocks) > 1 else results
     oracle = _read(directory / "eval_oracle.json")
     n_train = len(config.get("train_apartment_seeds", []))
     return f"""# ViNT (narrowed) for image-goal navigation in the apartment world
@@ -227,7 +227,7 @@ policy = ViNTPolicy.from_pretrained("policies/vint")   # resizing + ImageNet nor
 
 ## Result
 
-{_verdict(results, more)}
+{_verdict(pooled, len(blocks))}
 
 ```bash
 robostack eval nav-imagegoal --policy vint --episodes 50 --seed 900000 --json \\
@@ -247,7 +247,7 @@ steps; success = stopping within 1.0 m of the goal. Same 50 episodes for all:
 
 {_results_table(results) if results else "Not evaluated yet."}
 
-{_more_test_section(results, more)}
+{_more_test_section(blocks, pooled or {})}
 
 {_selection_section(_read(directory / "eval_val_apartments_vint.json"))}
 
@@ -300,10 +300,10 @@ A ninth run (a fifth cycle, of 100 minutes) lowered the loss again (0.1050 to 0.
 not kept: on 50 validation apartments (seeds from 950000, apart from training and evaluation) it
 reached 0.68 success against phase 8's 0.82. The validation loss no longer tracks closed-loop
 success, so checkpoints are now picked by success on those validation apartments. The robot still
-leaves many routes. Two more runs from this checkpoint on data regenerated with the `expert` flag
+leaves many routes. Two more runs from phase 8 on data regenerated with the `expert` flag
 recorded and six times the apartments (3,000 runs in 600 apartments; 75 min each at peak 2e-4 and
 3e-4) lowered the loss on that data's test apartments to 0.090 but reached 0.62 and 0.53 success on
-100 further validation apartments (seeds from 960000), where this checkpoint reaches 0.71; neither
+100 further validation apartments (seeds from 960000), where phase 8 reaches 0.71; neither
 was kept. Next: train much longer on the larger data from the start (the original trains 100 epochs
 at batch 256; this checkpoint saw {_total_steps(directory):,} logged steps of 32 samples over all
 phases), choosing by closed-loop success rather than by the loss.
