@@ -17,7 +17,7 @@ from robostack.policies.singular_trajectory.anchors import kmeans
 from robostack.policies.singular_trajectory.config import ModelConfig, TrainConfig
 from robostack.policies.singular_trajectory.policy import SingularTrajectory, TrajectoryBatch
 from robostack.policies.singular_trajectory.space import fit_basis, flatten, make_frame, project, unflatten
-from robostack.policies.singular_trajectory.train import train
+from robostack.policies.singular_trajectory.train import model_card, train
 from robostack.policies.singular_trajectory.walkable import (
     WalkableMap,
     load_walkable_maps,
@@ -107,6 +107,38 @@ def test_predict_shapes_and_modes() -> None:
     assert det.eval().predict(obs).shape == (7, 1, 12, 2)
     with pytest.raises(RobostackError, match="NaN"):
         model.predict(torch.full((2, 8, 2), float("nan")))
+
+
+@pytest.mark.parametrize("activation", ["none", "leaky_relu"])
+def test_denoiser_is_affine_in_the_noisy_coefficients_only_without_activation(activation: str) -> None:
+    """The original's refiner has no activation between layers: for a fixed context, mixing two
+    inputs mixes the outputs. Leaky ReLU (older checkpoints) breaks that."""
+    torch.manual_seed(0)
+    model = SingularTrajectory(TINY.model_copy(update={"denoiser_activation": activation}))
+    dim = TINY.num_samples * TINY.rank
+    projected = model.denoiser.project_context(torch.randn(3, TINY.d_model))
+    x1, x2, beta = torch.randn(3, dim), torch.randn(3, dim), torch.tensor(0.02)
+    mixed = model.denoiser(0.3 * x1 + 0.7 * x2, beta, projected)
+    blend = 0.3 * model.denoiser(x1, beta, projected) + 0.7 * model.denoiser(x2, beta, projected)
+    assert torch.allclose(mixed, blend, atol=1e-5) == (activation == "none")
+
+
+def test_card_reproduces_the_recipe_of_its_checkpoint() -> None:
+    """A log without a model config predates the option: it was trained with leaky ReLU."""
+    row = {"epoch": 3.0, "train_ade": 0.3, "val_ade": 0.2, "val_fde": 0.4}
+    log = {
+        "scene": "eth",
+        "deterministic": False,
+        "train_agents": 10,
+        "space_counts": {"moving": 6, "static": 14},
+        "wall_s": 60.0,
+        "train_config": TrainConfig(scene="eth", epochs=3, flip_augment=True).model_dump(mode="json"),
+        "history": [row],
+    }
+    assert "--scene eth --flip --denoiser-activation leaky_relu --epochs 3`" in model_card(log)
+    log["train_config"]["flip_augment"] = False
+    log["model_config"] = ModelConfig().model_dump(mode="json")
+    assert "--scene eth --epochs 3`" in model_card(log)
 
 
 def test_save_load_round_trip_is_exact(tmp_path: Path) -> None:

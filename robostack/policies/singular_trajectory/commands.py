@@ -55,6 +55,15 @@ class TrainSingularTrajectory(Command):
             "--init", type=Path, default=None, help="continue from this checkpoint (one --scene only)"
         )
         parser.add_argument("--start-epoch", type=int, default=0, help="with --init: epochs already done")
+        parser.add_argument(
+            "--flip", action="store_true", help="mirror half the training batches (the original does not)"
+        )
+        parser.add_argument(
+            "--denoiser-activation",
+            choices=("none", "leaky_relu"),
+            default="none",
+            help="between denoiser layers (original: none)",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         import torch
@@ -81,6 +90,7 @@ class TrainSingularTrajectory(Command):
                 seed=args.seed,
                 init_from=str(args.init) if args.init else "",
                 start_epoch=args.start_epoch if args.init else 0,
+                flip_augment=args.flip,
             )
             out = root / scene / "deterministic" if args.deterministic else root / scene
             with progress() as bar:
@@ -95,7 +105,8 @@ class TrainSingularTrajectory(Command):
                     bar.update(task, completed=epoch, status=status)
                     print(json.dumps({"scene": scene, **row}), flush=True)
 
-                summary = train(cfg, out, args.data, on_epoch=on_epoch)
+                overrides = {"denoiser_activation": args.denoiser_activation}
+                summary = train(cfg, out, args.data, model_overrides=overrides, on_epoch=on_epoch)
             results.append({k: v for k, v in summary.items() if k != "history"})
             print(json.dumps(results[-1]), flush=True)
         return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from robostack.core.config import StrictModel
 
 STOCHASTIC_STATIC_DIST: dict[str, float] = {
@@ -39,6 +41,10 @@ class ModelConfig(StrictModel):
     num_layers: int = 2
     dropout: float = 0.1
     denoiser_dims: tuple[int, ...] = (512, 256, 128)
+    denoiser_activation: Literal["none", "leaky_relu"] = "none"
+    """Between the denoiser's layers. The original's sampling path (``generate_accelerate``) has
+    none, so the refiner is linear in the noisy coefficients and non-linear in the context;
+    checkpoints trained with leaky ReLU (MID's denoiser) say so in their config."""
     diffusion_steps: int = 10
     beta_start: float = 1e-4
     beta_end: float = 5e-2
@@ -64,7 +70,9 @@ class TrainConfig(StrictModel):
     lr_gamma: float = 0.5
     clip_grad: float = 10.0
     seed: int = 0
-    flip_augment: bool = True
+    flip_augment: bool = False
+    """Mirror half the training batches in y. The original flips only the data it fits the
+    spaces and anchors on; people pass each other on one side, which a flip would blur."""
     val_every: int = 1
     max_batches_per_epoch: int = 0
     """0 = every batch; otherwise a cap (a scale-down stated in the model card)."""

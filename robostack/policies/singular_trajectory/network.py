@@ -45,8 +45,9 @@ class ConcatSquashLinear(nn.Module):
 class Denoiser(nn.Module):
     """Predicts the noise on all anchors' coefficients of an agent at once (S*k -> S*k)."""
 
-    def __init__(self, dim: int, hidden: tuple[int, ...], dim_ctx: int) -> None:
+    def __init__(self, dim: int, hidden: tuple[int, ...], dim_ctx: int, activation: bool = False) -> None:
         super().__init__()
+        self.activation = activation
         dims = (dim, *hidden, dim)
         self.layers = nn.ModuleList(
             ConcatSquashLinear(a, b, dim_ctx) for a, b in zip(dims[:-1], dims[1:], strict=True)
@@ -61,7 +62,7 @@ class Denoiser(nn.Module):
         time = torch.cat((b, torch.sin(b), torch.cos(b)), dim=-1)  # (1, 3), broadcast over agents
         for i, (layer, proj) in enumerate(zip(self.layers, projected, strict=True)):
             x = layer(x, time, proj)
-            if i < len(self.layers) - 1:
+            if self.activation and i < len(self.layers) - 1:
                 x = F.leaky_relu(x)
         return x
 

@@ -85,7 +85,9 @@ class SingularTrajectory(Pretrained, nn.Module):
         self.encoder = ContextEncoder(
             k + 2 + s * k, config.d_model, config.nhead, config.ff_dim, config.num_layers, config.dropout
         )
-        self.denoiser = Denoiser(s * k, config.denoiser_dims, config.d_model)
+        self.denoiser = Denoiser(
+            s * k, config.denoiser_dims, config.d_model, activation=config.denoiser_activation == "leaky_relu"
+        )
         self.schedule = LinearSchedule(config.diffusion_steps, config.beta_start, config.beta_end)
 
     # ---- fitting the singular spaces and anchors from training data -------------------------

@@ -198,7 +198,7 @@ def train(
         history.append(row)
         # Written every epoch so that a run stopped early still documents the kept checkpoint.
         summary = _write_summary(
-            out_dir, cfg, best, start, train_set.num_agents, counts, sorted(maps), history
+            out_dir, cfg, model.config, best, start, train_set.num_agents, counts, sorted(maps), history
         )
         if on_epoch is not None:
             on_epoch(epoch, cfg.epochs, row)
@@ -208,6 +208,7 @@ def train(
 def _write_summary(
     out_dir: Path,
     cfg: TrainConfig,
+    model_cfg: ModelConfig,
     best: float,
     start: float,
     train_agents: int,
@@ -225,6 +226,7 @@ def _write_summary(
         "space_counts": counts,
         "walkable_maps": maps,
         "train_config": cfg.model_dump(mode="json"),
+        "model_config": model_cfg.model_dump(mode="json"),
         "history": history,
     }
     if any("saved" in row for row in history):
@@ -239,6 +241,11 @@ def model_card(summary: dict[str, Any]) -> str:
     cfg = summary["train_config"]
     mode = "deterministic (1 anchor, 1 sample)" if summary["deterministic"] else "stochastic (20 samples)"
     flag = " --deterministic" if summary["deterministic"] else ""
+    if cfg.get("flip_augment"):
+        flag += " --flip"
+    # logs older than the option were all trained with leaky ReLU
+    if summary.get("model_config", {}).get("denoiser_activation", "leaky_relu") == "leaky_relu":
+        flag += " --denoiser-activation leaky_relu"
     if cfg.get("init_from"):
         flag += f" --init {cfg['init_from']} --start-epoch {cfg['start_epoch']}"
     best = min(summary["history"], key=lambda row: row.get("val_fde", float("inf")))
