@@ -16,7 +16,14 @@ from robostack.data.eth_ucy import load_split
 from robostack.policies.singular_trajectory.anchors import kmeans
 from robostack.policies.singular_trajectory.config import ModelConfig, TrainConfig
 from robostack.policies.singular_trajectory.policy import SingularTrajectory, TrajectoryBatch
-from robostack.policies.singular_trajectory.space import fit_basis, flatten, make_frame, project, unflatten
+from robostack.policies.singular_trajectory.space import (
+    bspline_resample_matrix,
+    fit_basis,
+    flatten,
+    make_frame,
+    project,
+    unflatten,
+)
 from robostack.policies.singular_trajectory.train import model_card, train
 from robostack.policies.singular_trajectory.walkable import (
     WalkableMap,
@@ -85,6 +92,17 @@ def test_svd_reconstruction_error_is_small() -> None:
     assert (recon1 - future).norm(dim=-1).mean() > err
 
 
+def test_bspline_observation_map_keeps_endpoints_and_constants() -> None:
+    """The original's 24 -> 16 map: a partition of unity that keeps both ends of the signal."""
+    m = bspline_resample_matrix(24, 16)
+    assert m.shape == (16, 24)
+    torch.testing.assert_close(m.sum(1), torch.ones(16))
+    signal = torch.linspace(-1, 2, 24) ** 2
+    resampled = m @ signal
+    assert resampled[0] == signal[0] and torch.isclose(resampled[-1], signal[-1])
+    assert (m >= 0).all()
+
+
 def test_kmeans_finds_separated_clusters() -> None:
     g = torch.Generator().manual_seed(0)
     centres = torch.tensor([[0.0, 0.0], [5.0, 5.0], [-5.0, 5.0]])
@@ -124,7 +142,8 @@ def test_denoiser_is_affine_in_the_noisy_coefficients_only_without_activation(ac
 
 
 def test_card_reproduces_the_recipe_of_its_checkpoint() -> None:
-    """A log without a model config predates the option: it was trained with leaky ReLU."""
+    """A log without a model config predates the options: leaky ReLU, linear least squares
+    (the default, so no flag)."""
     row = {"epoch": 3.0, "train_ade": 0.3, "val_ade": 0.2, "val_fde": 0.4}
     log = {
         "scene": "eth",
@@ -136,6 +155,9 @@ def test_card_reproduces_the_recipe_of_its_checkpoint() -> None:
         "history": [row],
     }
     assert "--scene eth --flip --denoiser-activation leaky_relu --epochs 3`" in model_card(log)
+    log["model_config"] = {"obs_coefficients": "bspline_transpose"}
+    flags = "--denoiser-activation leaky_relu --obs-coefficients bspline_transpose"
+    assert f"{flags} --epochs 3`" in model_card(log)
     log["train_config"]["flip_augment"] = False
     log["model_config"] = ModelConfig().model_dump(mode="json")
     assert "--scene eth --epochs 3`" in model_card(log)

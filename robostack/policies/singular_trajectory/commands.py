@@ -64,6 +64,12 @@ class TrainSingularTrajectory(Command):
             default="none",
             help="between denoiser layers (original: none)",
         )
+        parser.add_argument(
+            "--obs-coefficients",
+            choices=("bspline_transpose", "linear_least_squares"),
+            default="linear_least_squares",
+            help="how observations enter the singular space (original: bspline_transpose)",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         import torch
@@ -105,7 +111,10 @@ class TrainSingularTrajectory(Command):
                     bar.update(task, completed=epoch, status=status)
                     print(json.dumps({"scene": scene, **row}), flush=True)
 
-                overrides = {"denoiser_activation": args.denoiser_activation}
+                overrides = {
+                    "denoiser_activation": args.denoiser_activation,
+                    "obs_coefficients": args.obs_coefficients,
+                }
                 summary = train(cfg, out, args.data, model_overrides=overrides, on_epoch=on_epoch)
             results.append({k: v for k, v in summary.items() if k != "history"})
             print(json.dumps(results[-1]), flush=True)

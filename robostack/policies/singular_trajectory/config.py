@@ -45,6 +45,10 @@ class ModelConfig(StrictModel):
     """Between the denoiser's layers. The original's sampling path (``generate_accelerate``) has
     none, so the refiner is linear in the noisy coefficients and non-linear in the context;
     checkpoints trained with leaky ReLU (MID's denoiser) say so in their config."""
+    obs_coefficients: Literal["bspline_transpose", "linear_least_squares"] = "linear_least_squares"
+    """How the observed track gets its k coefficients: each coordinate of the future basis
+    interpolated linearly to the observed steps and fitted by least squares, or, as the original,
+    a degree-2 B-spline over the interleaved vector and its transpose (validated worse here)."""
     diffusion_steps: int = 10
     beta_start: float = 1e-4
     beta_end: float = 5e-2

@@ -32,6 +32,7 @@ from robostack.policies.singular_trajectory.config import ModelConfig
 from robostack.policies.singular_trajectory.network import ContextEncoder, Denoiser, LinearSchedule
 from robostack.policies.singular_trajectory.space import (
     Frame,
+    bspline_resample_matrix,
     fit_basis,
     flatten,
     make_frame,
@@ -79,9 +80,11 @@ class SingularTrajectory(Pretrained, nn.Module):
         self.register_buffer("basis_static", torch.zeros(dim_future, k))
         self.register_buffer("anchors_moving", torch.zeros(s, k))
         self.register_buffer("anchors_static", torch.zeros(s, k))
-        self.register_buffer(
-            "obs_resample", resample_matrix(config.pred_len, config.obs_len), persistent=False
-        )
+        if config.obs_coefficients == "bspline_transpose":
+            obs_resample = bspline_resample_matrix(2 * config.pred_len, 2 * config.obs_len)
+        else:
+            obs_resample = resample_matrix(config.pred_len, config.obs_len)
+        self.register_buffer("obs_resample", obs_resample, persistent=False)
         self.encoder = ContextEncoder(
             k + 2 + s * k, config.d_model, config.nhead, config.ff_dim, config.num_layers, config.dropout
         )
@@ -124,13 +127,20 @@ class SingularTrajectory(Pretrained, nn.Module):
         obs_local = flatten(frame.to_local(batch.obs))
         c_obs = torch.where(
             moving.unsqueeze(1),
-            project(obs_local, self.obs_resample @ self.basis_moving),
-            project(obs_local, self.obs_resample @ self.basis_static),
+            self._observed_coefficients(obs_local, self.basis_moving),
+            self._observed_coefficients(obs_local, self.basis_static),
         )
         if batch.anchors is not None:
             return moving, frame, c_obs, batch.anchors
         anchors = torch.where(moving.view(-1, 1, 1), self.anchors_moving, self.anchors_static)
         return moving, frame, c_obs, anchors
+
+    def _observed_coefficients(self, obs_local: Tensor, basis: Tensor) -> Tensor:
+        """Flattened normalised observations (N, 2*obs_len) -> (N, k) in the given future space."""
+        obs_basis = self.obs_resample @ basis
+        if self.config.obs_coefficients == "bspline_transpose":
+            return obs_local @ obs_basis
+        return project(obs_local, obs_basis)
 
     def _to_local_paths(self, moving: Tensor, coeffs: Tensor) -> Tensor:
         """Coefficients (N, S, k) -> normalised paths (N, S, pred_len, 2) in each agent's own space."""

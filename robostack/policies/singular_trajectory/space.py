@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -110,6 +111,20 @@ def resample_matrix(src_len: int, dst_len: int) -> Tensor:
     if src_len > 1:
         mat[rows, lo + 1] += frac
     return torch.kron(mat, torch.eye(2, dtype=torch.float64)).float()
+
+
+def bspline_resample_matrix(src_dim: int, dst_dim: int, degree: int = 2) -> Tensor:
+    """The original's observation map (dst_dim, src_dim): one clamped degree-2 B-spline per element
+    of the flattened future vector, evaluated at ``dst_dim`` evenly spaced points.
+
+    Like the original it resamples the x/y-interleaved vector as one signal, so an observed x can
+    draw on a future y; the network only ever sees the resulting coefficients.
+    """
+    from scipy.interpolate import BSpline
+
+    knots = np.concatenate((np.zeros(degree), np.linspace(0, 1, src_dim - degree + 1), np.ones(degree)))
+    design = BSpline.design_matrix(np.linspace(0, 1, dst_dim), knots, degree).toarray()
+    return torch.from_numpy(design).float()
 
 
 def project(vectors: Tensor, basis: Tensor) -> Tensor:

@@ -243,9 +243,7 @@ def model_card(summary: dict[str, Any]) -> str:
     flag = " --deterministic" if summary["deterministic"] else ""
     if cfg.get("flip_augment"):
         flag += " --flip"
-    # logs older than the option were all trained with leaky ReLU
-    if summary.get("model_config", {}).get("denoiser_activation", "leaky_relu") == "leaky_relu":
-        flag += " --denoiser-activation leaky_relu"
+    flag += _model_flags(summary.get("model_config", {}))
     if cfg.get("init_from"):
         flag += f" --init {cfg['init_from']} --start-epoch {cfg['start_epoch']}"
     best = min(summary["history"], key=lambda row: row.get("val_fde", float("inf")))
@@ -265,6 +263,21 @@ Leave-one-out checkpoint: trained on the train split of the other four ETH-UCY s
 {_resume_text(cfg)}{_maps_text(summary)}- Kept: epoch {int(best["epoch"])}, the best by validation FDE:
   val ADE {best["val_ade"]:.4f} m, val FDE {best["val_fde"]:.4f} m (from `train_log.json`, as printed).
 """
+
+
+LEGACY_MODEL_OPTIONS = {"denoiser_activation": "leaky_relu", "obs_coefficients": "linear_least_squares"}
+"""Model options with a training flag, and the value every log written before the option had."""
+
+
+def _model_flags(model_cfg: dict[str, Any]) -> str:
+    """The ``--option value`` flags that rebuild a logged model whose options differ from the defaults."""
+    defaults = ModelConfig()
+    flags = ""
+    for field, legacy in LEGACY_MODEL_OPTIONS.items():
+        value = model_cfg.get(field, legacy)
+        if value != getattr(defaults, field):
+            flags += f" --{field.replace('_', '-')} {value}"
+    return flags
 
 
 def _epochs_text(summary: dict[str, Any]) -> str:
