@@ -151,6 +151,20 @@ def test_train_writes_policy_card_and_resumes(tmp_path: Path) -> None:
     assert "Command (resumed)" in (tmp_path / "MODEL_CARD.md").read_text()
 
 
+def test_resume_from_a_saved_policy_without_checkpoint(tmp_path: Path) -> None:
+    """A committed policy folder (weights + log, no checkpoint) continues its counters and history."""
+    import shutil
+
+    from robostack.policies.carl.train import CHECKPOINT_DIR, train
+
+    cfg = tiny_config(tmp_path, total_samples=64)
+    first = train(cfg, fake_envs)
+    shutil.rmtree(tmp_path / CHECKPOINT_DIR)
+    resumed = train(cfg.model_copy(update={"total_samples": 128}), fake_envs, resume=True)
+    assert resumed["updates"] == 4 and resumed["samples"] == 128
+    assert resumed["history"][:2] == first["history"] and len(resumed["commands"]) == 2
+
+
 def test_resume_without_checkpoint_is_one_line_error(tmp_path: Path) -> None:
     from robostack.core.errors import RobostackError
     from robostack.policies.carl.train import train

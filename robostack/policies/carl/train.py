@@ -242,6 +242,23 @@ def save_checkpoint(
     tmp_json.replace(directory / "train_state.json")
 
 
+def load_saved_policy(out: Path, policy: CarlPolicy) -> dict:
+    """Weights and counters of a finished run's folder (``model.safetensors`` and ``train_log.json``,
+    as committed), for ``--resume`` where no checkpoint was kept. Adam's moments start afresh."""
+    from safetensors.torch import load_file
+
+    try:
+        log = json.loads((out / "train_log.json").read_text())
+        policy.load_state_dict(load_file(str(out / "model.safetensors")))
+    except FileNotFoundError:
+        raise RobostackError(f"--resume: no checkpoint and no saved policy in {out}") from None
+    except Exception as err:
+        raise RobostackError(f"{out}: unreadable saved policy ({err})") from None
+    console.print(f"resuming from the saved policy in {out} (no checkpoint there: Adam's moments restart)")
+    keep = ("samples", "wall_s", "history", "commands")
+    return {"update": log["updates"]} | {k: log[k] for k in keep}
+
+
 def load_checkpoint(directory: Path, policy: CarlPolicy, optimiser: torch.optim.Optimizer) -> dict:
     from safetensors.torch import load_file
 
@@ -312,8 +329,10 @@ def train(
         policy = policy.to(world.device)
         optimiser = torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps)
         state: dict[str, Any] = {"update": 0, "samples": 0, "wall_s": 0.0, "history": []}
-        if resume:
+        if resume and (out / CHECKPOINT_DIR).is_dir():
             state = load_checkpoint(out / CHECKPOINT_DIR, policy, optimiser)
+        elif resume:
+            state = load_saved_policy(out, policy)
         state.setdefault("commands", []).append(" ".join(sys.argv))  # every run that made these weights
         broadcast_parameters(policy, world)
         return _loop(cfg, world, envs, policy, optimiser, state, local_mb, out)
