@@ -97,7 +97,11 @@ def add_train_arguments(parser: Any) -> None:
     parser.add_argument(
         "--env", default=None, help='DrivingConfig fields as JSON, e.g. \'{"network": "grid"}\''
     )
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint, or else from the policy saved in OUT")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from OUT/checkpoint, or else from the policy saved in OUT",
+    )
     parser.add_argument("--no-progress", action="store_true", help="log lines only (for log files)")
 
 
