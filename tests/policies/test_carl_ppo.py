@@ -165,6 +165,17 @@ def test_resume_from_a_saved_policy_without_checkpoint(tmp_path: Path) -> None:
     assert resumed["history"][:2] == first["history"] and len(resumed["commands"]) == 2
 
 
+def test_card_lists_validation_figures(tmp_path: Path) -> None:
+    from robostack.policies.carl.card import VALIDATION_FILE, write_model_card
+    from robostack.policies.carl.train import train
+
+    train(tiny_config(tmp_path, total_samples=32), fake_envs)
+    figures = {"route_completion": 48.64, "driving_score": 42.07, "episodes": 50}
+    (tmp_path / VALIDATION_FILE).write_text(json.dumps({"committed": figures, "continued": figures}))
+    card = write_model_card(tmp_path).read_text()
+    assert "## Validation" in card and "| committed | 48.64 | 42.07 |" in card and "| continued |" in card
+
+
 def test_resume_without_checkpoint_is_one_line_error(tmp_path: Path) -> None:
     from robostack.core.errors import RobostackError
     from robostack.policies.carl.train import train

@@ -1,8 +1,9 @@
 """MODEL_CARD.md for a trained CaRL policy, written from the files beside it (never by hand).
 
 Reads ``train_log.json`` (written by training) and, when present, ``eval.json`` (the output of
-``robostack eval driving --policy carl ... --json``) and ``eval_baselines.json`` (the same command
-for the baselines, on the same episodes). Run again after an evaluation:
+``robostack eval driving --policy carl ... --json``), ``eval_baselines.json`` (the same command
+for the baselines, on the same episodes) and ``eval_validation.json`` (on validation seeds, by which
+a new run's weights are kept or not: {name: figures}). Run again after an evaluation:
 ``python -m robostack.policies.carl.card policies/carl``.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 EVAL_FILE = "eval.json"
+VALIDATION_FILE = "eval_validation.json"
 BASELINES_FILE = "eval_baselines.json"
 ABLATION_FILE = "ablation.json"
 LEADING = ("route_completion", "driving_score", "collisions_per_km", "red_lights_per_km", "offroad_per_km")
@@ -97,6 +99,17 @@ def model_card(directory: Path) -> str:
             "",
             _eval_table(results),
             "Targets (issue 7): route completion ≥ 85 %, driving score ≥ 70.",
+        ]
+    validation = _load(directory / VALIDATION_FILE)
+    if validation is not None:
+        lines += [
+            "",
+            "## Validation (seeds ≥ 2,000,000, apart from training and the evaluation above)",
+            "A training run replaces the committed weights only when its route completion here is higher.",
+            "Measured by `robostack eval driving --policy carl --checkpoint DIR --episodes 50`",
+            "`--seed 2000000 --json`.",
+            "",
+            _eval_table(_as_table(validation, "carl")),
         ]
     ablation = _load(directory / ABLATION_FILE)
     if ablation is not None:
