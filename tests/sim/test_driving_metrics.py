@@ -51,6 +51,22 @@ def test_evaluate_sumo_driver_on_eval_seeds() -> None:
         evaluate(SumoDriverPolicy(), episodes=1, seed=3, config=small)
 
 
+def test_parallel_evaluation_repeats_the_sequential_one() -> None:
+    from functools import partial
+
+    from robostack.sim.driving.commands import load_policy
+    from robostack.sim.driving.config import DrivingConfig
+    from robostack.sim.driving.evaluate import evaluate
+
+    small = DrivingConfig(num_networks=2, route_length=(100.0, 200.0), max_steps=200)
+    load = partial(load_policy, "lane-following")
+    one = evaluate(load(), episodes=3, seed=1_000_000, config=small)
+    two = evaluate(load(), episodes=3, seed=1_000_000, config=small, workers=2, load=load)
+    assert one == two
+    with pytest.raises(ConfigError, match="loader"):
+        evaluate(load(), episodes=2, seed=1_000_000, config=small, workers=2)
+
+
 def test_unknown_or_missing_policy_is_one_clear_error() -> None:
     from robostack.sim.driving.commands import load_policy
 

@@ -59,16 +59,29 @@ class EvalDriving(Command):
         parser.add_argument(
             "--network", default=None, help="grid | spider | rand | a .net.xml (default: the policy's)"
         )
+        parser.add_argument(
+            "--workers", type=int, default=1, help="processes sharing the episodes (same results, sooner)"
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     def run(self, args: argparse.Namespace) -> int:
+        from functools import partial
+
         from robostack.sim.driving.evaluate import episode_config, evaluate
 
         policy = load_policy(args.policy, args.checkpoint)
         config = episode_config(policy, None)
         if args.network:
             config = config.model_copy(update={"network": args.network})
-        summary = evaluate(policy, args.episodes, args.seed, config, show_progress=not args.json)
+        summary = evaluate(
+            policy,
+            args.episodes,
+            args.seed,
+            config,
+            show_progress=not args.json,
+            workers=args.workers,
+            load=partial(load_policy, args.policy, args.checkpoint),
+        )
         summary["policy"] = args.policy
         print_figures(summary, args.json)
         return 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
 from typing import Any, Protocol
 
 import numpy as np
@@ -31,40 +34,66 @@ def run_episodes(
     episodes: int,
     seed: int,
     config: DrivingConfig | None = None,
-    show_progress: bool = False,
+    on_episode: Callable[[EpisodeResult], None] | None = None,
 ) -> list[EpisodeResult]:
     """Run ``episodes`` episodes on seeds ``seed, seed + 1, ...``; one result each."""
-    from robostack.core.logging import progress
     from robostack.sim.driving.env import DrivingEnv
 
-    if episodes < 1:
-        raise ConfigError(f"--episodes must be at least 1, got {episodes}")
     env = DrivingEnv(episode_config(policy, config))
     attach = getattr(policy, "attach", None)
     if callable(attach):
         attach(env)  # privileged baselines read the env's state
     results = []
     try:
-        with progress(transient=True, disable=not show_progress) as bar:
-            task = bar.add_task("driving episodes", total=episodes, status="")
-            for k in range(episodes):
-                obs, info = env.reset(seed=seed + k)
-                policy.reset()
-                total, steps, done = 0.0, 0, False
-                while not done:
-                    action = np.asarray(policy.act(obs), dtype=np.float32)
-                    obs, reward, terminated, truncated, info = env.step(action)
-                    total += reward
-                    steps += 1
-                    done = terminated or truncated
-                results.append(
-                    EpisodeResult.from_info(info, seed=seed + k, steps=steps, episode_return=total)
-                )
-                rc = sum(r.route_completion for r in results) / len(results)
-                bar.update(task, advance=1, status=f"RC {100 * rc:.1f}%")
+        for k in range(episodes):
+            obs, info = env.reset(seed=seed + k)
+            policy.reset()
+            total, steps, done = 0.0, 0, False
+            while not done:
+                action = np.asarray(policy.act(obs), dtype=np.float32)
+                obs, reward, terminated, truncated, info = env.step(action)
+                total += reward
+                steps += 1
+                done = terminated or truncated
+            results.append(EpisodeResult.from_info(info, seed=seed + k, steps=steps, episode_return=total))
+            if on_episode is not None:
+                on_episode(results[-1])
     finally:
         env.close()
     return results
+
+
+_worker_policy: Any = None
+"""The policy a worker process loaded once (`_load_worker_policy`) and drives in every episode."""
+
+
+def _load_worker_policy(load: Callable[[], Any]) -> None:
+    global _worker_policy
+    _worker_policy = load()
+
+
+def _run_worker_episode(seed: int, config: DrivingConfig | None) -> EpisodeResult:
+    return run_episodes(_worker_policy, 1, seed, config)[0]
+
+
+def run_episodes_parallel(
+    load: Callable[[], Any],
+    episodes: int,
+    seed: int,
+    config: DrivingConfig | None,
+    workers: int,
+    on_episode: Callable[[EpisodeResult], None] | None = None,
+) -> list[EpisodeResult]:
+    """The episodes of `run_episodes`, shared among ``workers`` processes (libsumo holds one
+    simulation per process), each loading its own policy with the picklable ``load``. Every
+    episode depends on its seed alone, so the results equal the sequential ones, in seed order."""
+    context = get_context("spawn")
+    with ProcessPoolExecutor(workers, context, _load_worker_policy, (load,)) as pool:
+        futures = [pool.submit(_run_worker_episode, seed + k, config) for k in range(episodes)]
+        for future in as_completed(futures):
+            if on_episode is not None:
+                on_episode(future.result())
+        return [f.result() for f in futures]
 
 
 def evaluate(
@@ -73,13 +102,34 @@ def evaluate(
     seed: int,
     config: DrivingConfig | None = None,
     show_progress: bool = False,
+    workers: int = 1,
+    load: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
-    """`metrics.summarise` over ``episodes`` evaluation episodes, plus why each one ended."""
+    """`metrics.summarise` over ``episodes`` evaluation episodes, plus why each one ended. With
+    ``workers`` > 1 the episodes run in that many processes, each driving a policy from ``load``."""
+    from robostack.core.logging import progress
+
     if seed < EVAL_SEED_START:
         raise ConfigError(
             f"evaluation seeds start at {EVAL_SEED_START} (training uses the seeds below), got {seed}"
         )
-    results = run_episodes(policy, episodes, seed, config, show_progress)
+    if episodes < 1 or workers < 1:
+        raise ConfigError(f"--episodes and --workers must be at least 1, got {episodes} and {workers}")
+    if workers > 1 and load is None:
+        raise ConfigError("parallel evaluation needs a picklable loader of the policy (load=...)")
+    with progress(transient=True, disable=not show_progress) as bar:
+        task = bar.add_task("driving episodes", total=episodes, status="")
+        done: list[EpisodeResult] = []
+
+        def tick(result: EpisodeResult) -> None:
+            done.append(result)
+            rc = sum(r.route_completion for r in done) / len(done)
+            bar.update(task, advance=1, status=f"RC {100 * rc:.1f}%")
+
+        if workers > 1 and load is not None:
+            results = run_episodes_parallel(load, episodes, seed, config, min(workers, episodes), tick)
+        else:
+            results = run_episodes(policy, episodes, seed, config, tick)
     summary: dict[str, Any] = summarise(results)
     reasons: dict[str, int] = {}
     for r in results:
