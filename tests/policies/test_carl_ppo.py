@@ -165,6 +165,23 @@ def test_resume_from_a_saved_policy_without_checkpoint(tmp_path: Path) -> None:
     assert resumed["history"][:2] == first["history"] and len(resumed["commands"]) == 2
 
 
+def test_export_writes_the_checkpoint_as_it_stands(tmp_path: Path) -> None:
+    """--export turns a stopped run's checkpoint into its policy folder without another update."""
+    from safetensors.torch import load_file
+
+    from robostack.policies.carl.train import CHECKPOINT_DIR, train
+
+    cfg = tiny_config(tmp_path, total_samples=64, checkpoint_every=1)
+    first = train(cfg, fake_envs)
+    checkpoint = load_file(str(tmp_path / CHECKPOINT_DIR / "train_state.safetensors"))
+    (tmp_path / "model.safetensors").unlink()
+    exported = train(cfg.model_copy(update={"total_samples": 128}), fake_envs, export=True)
+    assert exported["updates"] == 2 and exported["history"] == first["history"]
+    assert exported["commands"] == first["commands"]  # exporting trains nothing, so it adds no command
+    saved = load_file(str(tmp_path / "model.safetensors"))
+    assert all(torch.equal(v, checkpoint[f"model.{k}"]) for k, v in saved.items())
+
+
 def test_card_lists_validation_figures(tmp_path: Path) -> None:
     from robostack.policies.carl.card import VALIDATION_FILE, write_model_card
     from robostack.policies.carl.train import train

@@ -23,7 +23,7 @@ class TrainCarl(Command):
         from robostack.policies.carl.config import config_from_args
         from robostack.policies.carl.train import train
 
-        summary = train(config_from_args(args), resume=args.resume)
+        summary = train(config_from_args(args), resume=args.resume, export=args.export)
         brief = {k: v for k, v in summary.items() if k not in ("history", "train_config")}
         print(json.dumps(brief, indent=2))
         return 0

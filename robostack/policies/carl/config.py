@@ -102,6 +102,11 @@ def add_train_arguments(parser: Any) -> None:
         action="store_true",
         help="continue from OUT/checkpoint, or else from the policy saved in OUT",
     )
+    parser.add_argument(
+        "--export",
+        action="store_true",
+        help="no training: write OUT's policy folder from OUT/checkpoint (a run stopped early)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="log lines only (for log files)")
 
 

@@ -313,8 +313,11 @@ def train(
     env_factory: EnvFactory | None = None,
     resume: bool = False,
     world: World | None = None,
+    export: bool = False,
 ) -> dict[str, Any]:
-    """Run PPO; returns the summary that rank 0 also writes to ``OUT/train_log.json``."""
+    """Run PPO; returns the summary that rank 0 also writes to ``OUT/train_log.json``. With
+    ``export``, no training: the policy folder is written from ``OUT/checkpoint`` as it stands (a
+    run stopped before it finished)."""
     world = world or World()
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)  # identical initial weights on every rank (broadcast makes it certain)
@@ -329,15 +332,22 @@ def train(
         policy = policy.to(world.device)
         optimiser = torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps)
         state: dict[str, Any] = {"update": 0, "samples": 0, "wall_s": 0.0, "history": []}
-        if resume and (out / CHECKPOINT_DIR).is_dir():
+        if export or (resume and (out / CHECKPOINT_DIR).is_dir()):
             state = load_checkpoint(out / CHECKPOINT_DIR, policy, optimiser)
         elif resume:
             state = load_saved_policy(out, policy)
+        if export:
+            return _finish(cfg, world, policy, state, planned_updates(cfg, world), out)
         state.setdefault("commands", []).append(" ".join(sys.argv))  # every run that made these weights
         broadcast_parameters(policy, world)
         return _loop(cfg, world, envs, policy, optimiser, state, local_mb, out)
     finally:
         envs.close()
+
+
+def planned_updates(cfg: TrainConfig, world: World) -> int:
+    """Updates that ``total_samples`` asks for, over all ranks."""
+    return max(1, cfg.total_samples // (cfg.num_envs * cfg.rollout_steps * world.size))
 
 
 def _loop(
@@ -351,7 +361,7 @@ def _loop(
     out: Path,
 ) -> dict[str, Any]:
     per_update = cfg.num_envs * cfg.rollout_steps * world.size
-    num_updates = max(1, cfg.total_samples // per_update)
+    num_updates = planned_updates(cfg, world)
     coefs = PPOCoefs(cfg.clip_coef, cfg.clip_value, cfg.ent_coef, cfg.vf_coef, cfg.norm_adv)
     collector = Collector(envs, cfg.seed + world.rank * SEED_STRIDE + state["update"])
     gen = torch.Generator().manual_seed(cfg.seed + world.rank + 7919 * state["update"])
@@ -482,7 +492,7 @@ def main(argv: list[str] | None = None, env_factory: EnvFactory | None = None) -
     world = init_world()
     try:
         cfg = config_from_args(args)
-        summary = train(cfg, env_factory, resume=args.resume, world=world)
+        summary = train(cfg, env_factory, resume=args.resume, world=world, export=args.export)
     except RobostackError as err:
         print(f"robostack: error: {err}", file=sys.stderr)  # noqa: T201
         return 2
