@@ -105,8 +105,8 @@ def model_card(directory: Path) -> str:
         lines += [
             "",
             "## Validation (seeds ≥ 2,000,000, apart from training and the evaluation above)",
-            "A training run replaces the committed weights only when its route completion and driving score here",
-            "are both higher.",
+            "A training run replaces the committed weights only when its route completion and its driving",
+            "score here are both higher.",
             "Measured by `robostack eval driving --policy carl --checkpoint DIR --episodes 50`",
             "`--seed 2000000 --json`.",
             "",
