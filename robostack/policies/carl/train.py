@@ -266,7 +266,7 @@ def load_checkpoint(directory: Path, policy: CarlPolicy, optimiser: torch.optim.
         tensors = load_file(str(directory / "train_state.safetensors"))
         state = json.loads((directory / "train_state.json").read_text())
     except FileNotFoundError:
-        raise RobostackError(f"--resume: no checkpoint in {directory}") from None
+        raise RobostackError(f"no checkpoint in {directory} to resume or export") from None
     except Exception as err:
         raise RobostackError(f"{directory}: unreadable checkpoint ({err})") from None
     device = policy.meas_mean.device
