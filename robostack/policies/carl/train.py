@@ -345,9 +345,13 @@ def train(
         envs.close()
 
 
+def samples_per_update(cfg: TrainConfig, world: World) -> int:
+    return cfg.num_envs * cfg.rollout_steps * world.size
+
+
 def planned_updates(cfg: TrainConfig, world: World) -> int:
     """Updates that ``total_samples`` asks for, over all ranks."""
-    return max(1, cfg.total_samples // (cfg.num_envs * cfg.rollout_steps * world.size))
+    return max(1, cfg.total_samples // samples_per_update(cfg, world))
 
 
 def _loop(
@@ -360,7 +364,7 @@ def _loop(
     local_mb: int,
     out: Path,
 ) -> dict[str, Any]:
-    per_update = cfg.num_envs * cfg.rollout_steps * world.size
+    per_update = samples_per_update(cfg, world)
     num_updates = planned_updates(cfg, world)
     coefs = PPOCoefs(cfg.clip_coef, cfg.clip_value, cfg.ent_coef, cfg.vf_coef, cfg.norm_adv)
     collector = Collector(envs, cfg.seed + world.rank * SEED_STRIDE + state["update"])

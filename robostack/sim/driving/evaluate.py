@@ -29,6 +29,31 @@ def episode_config(policy: Any, config: DrivingConfig | None) -> DrivingConfig:
     return base.model_copy(update=overrides) if overrides else base
 
 
+def open_env(policy: Any, config: DrivingConfig | None) -> Any:
+    """The env ``policy`` drives, with privileged baselines attached to its state."""
+    from robostack.sim.driving.env import DrivingEnv
+
+    env = DrivingEnv(episode_config(policy, config))
+    attach = getattr(policy, "attach", None)
+    if callable(attach):
+        attach(env)  # privileged baselines read the env's state
+    return env
+
+
+def drive_episode(env: Any, policy: Any, seed: int) -> EpisodeResult:
+    """One episode of ``policy`` on ``seed``, to its end."""
+    obs, info = env.reset(seed=seed)
+    policy.reset()
+    total, steps, done = 0.0, 0, False
+    while not done:
+        action = np.asarray(policy.act(obs), dtype=np.float32)
+        obs, reward, terminated, truncated, info = env.step(action)
+        total += reward
+        steps += 1
+        done = terminated or truncated
+    return EpisodeResult.from_info(info, seed=seed, steps=steps, episode_return=total)
+
+
 def run_episodes(
     policy: Any,
     episodes: int,
@@ -37,25 +62,11 @@ def run_episodes(
     on_episode: Callable[[EpisodeResult], None] | None = None,
 ) -> list[EpisodeResult]:
     """Run ``episodes`` episodes on seeds ``seed, seed + 1, ...``; one result each."""
-    from robostack.sim.driving.env import DrivingEnv
-
-    env = DrivingEnv(episode_config(policy, config))
-    attach = getattr(policy, "attach", None)
-    if callable(attach):
-        attach(env)  # privileged baselines read the env's state
+    env = open_env(policy, config)
     results = []
     try:
         for k in range(episodes):
-            obs, info = env.reset(seed=seed + k)
-            policy.reset()
-            total, steps, done = 0.0, 0, False
-            while not done:
-                action = np.asarray(policy.act(obs), dtype=np.float32)
-                obs, reward, terminated, truncated, info = env.step(action)
-                total += reward
-                steps += 1
-                done = terminated or truncated
-            results.append(EpisodeResult.from_info(info, seed=seed + k, steps=steps, episode_return=total))
+            results.append(drive_episode(env, policy, seed + k))
             if on_episode is not None:
                 on_episode(results[-1])
     finally:
@@ -63,17 +74,23 @@ def run_episodes(
     return results
 
 
-_worker_policy: Any = None
-"""The policy a worker process loaded once (`_load_worker_policy`) and drives in every episode."""
+_worker: tuple[Any, Any] = (None, None)
+"""A worker process's policy and env, made once (`_start_worker`) and kept for all its episodes."""
 
 
-def _load_worker_policy(load: Callable[[], Any]) -> None:
-    global _worker_policy
-    _worker_policy = load()
+def _start_worker(load: Callable[[], Any], config: DrivingConfig | None) -> None:
+    import torch
+
+    global _worker
+    # The workers already share the cores; threads inside each would only contend for them.
+    torch.set_num_threads(1)
+    policy = load()
+    _worker = (policy, open_env(policy, config))
 
 
-def _run_worker_episode(seed: int, config: DrivingConfig | None) -> EpisodeResult:
-    return run_episodes(_worker_policy, 1, seed, config)[0]
+def _run_worker_episode(seed: int) -> EpisodeResult:
+    policy, env = _worker
+    return drive_episode(env, policy, seed)
 
 
 def run_episodes_parallel(
@@ -88,8 +105,8 @@ def run_episodes_parallel(
     simulation per process), each loading its own policy with the picklable ``load``. Every
     episode depends on its seed alone, so the results equal the sequential ones, in seed order."""
     context = get_context("spawn")
-    with ProcessPoolExecutor(workers, context, _load_worker_policy, (load,)) as pool:
-        futures = [pool.submit(_run_worker_episode, seed + k, config) for k in range(episodes)]
+    with ProcessPoolExecutor(workers, context, _start_worker, (load, config)) as pool:
+        futures = [pool.submit(_run_worker_episode, seed + k) for k in range(episodes)]
         for future in as_completed(futures):
             if on_episode is not None:
                 on_episode(future.result())
@@ -126,7 +143,7 @@ def evaluate(
             rc = sum(r.route_completion for r in done) / len(done)
             bar.update(task, advance=1, status=f"RC {100 * rc:.1f}%")
 
-        if workers > 1 and load is not None:
+        if load is not None and workers > 1:
             results = run_episodes_parallel(load, episodes, seed, config, min(workers, episodes), tick)
         else:
             results = run_episodes(policy, episodes, seed, config, tick)
