@@ -165,6 +165,22 @@ def test_resume_from_a_saved_policy_without_checkpoint(tmp_path: Path) -> None:
     assert resumed["history"][:2] == first["history"] and len(resumed["commands"]) == 2
 
 
+def test_resume_from_a_dagger_warm_start(tmp_path: Path) -> None:
+    """A folder with weights and ``imitation_log.json`` only: PPO starts from those weights at 0 samples."""
+    import shutil
+
+    from robostack.policies.carl.train import CHECKPOINT_DIR, train
+
+    cfg = tiny_config(tmp_path, total_samples=64)
+    train(cfg, fake_envs)
+    shutil.rmtree(tmp_path / CHECKPOINT_DIR)
+    (tmp_path / "train_log.json").unlink()
+    (tmp_path / "imitation_log.json").write_text(json.dumps({"command": "robostack train carl-dagger"}))
+    resumed = train(cfg, fake_envs, resume=True)
+    assert resumed["updates"] == 2 and resumed["samples"] == 64
+    assert resumed["commands"][0] == "robostack train carl-dagger" and len(resumed["commands"]) == 2
+
+
 def test_export_writes_the_checkpoint_as_it_stands(tmp_path: Path) -> None:
     """--export turns a stopped run's checkpoint into its policy folder without another update."""
     from safetensors.torch import load_file

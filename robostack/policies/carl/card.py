@@ -15,10 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from robostack.policies.carl.imitation import ACTION_MARGIN
+
 EVAL_FILE = "eval.json"
 VALIDATION_FILE = "eval_validation.json"
 BASELINES_FILE = "eval_baselines.json"
 ABLATION_FILE = "ablation.json"
+IMITATION_FILE = "imitation_log.json"
 LEADING = ("route_completion", "driving_score", "collisions_per_km", "red_lights_per_km", "offroad_per_km")
 
 
@@ -56,7 +59,27 @@ def commands_of(log: dict[str, Any]) -> list[str]:
 
 
 def model_card(directory: Path) -> str:
-    log = json.loads((directory / "train_log.json").read_text())
+    """The card of a PPO run (``train_log.json``) or of a DAgger warm start (``imitation_log.json``)."""
+    if (directory / IMITATION_FILE).exists() and not (directory / "train_log.json").exists():
+        lines = _imitation_lines(json.loads((directory / IMITATION_FILE).read_text()))
+    else:
+        lines = _ppo_lines(json.loads((directory / "train_log.json").read_text()))
+    lines += _evaluation_lines(directory)
+    ablation = _load(directory / ABLATION_FILE)
+    if ablation is not None:
+        lines += [
+            "",
+            "## Reward ablation",
+            "See `docs/carl_reward_ablation.png`; route completion (%) at the end of each run:",
+            "",
+        ]
+        lines += [
+            f"- {name}: {_fmt(v)}" for name, v in ablation.get("final_route_completion_pct", {}).items()
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _ppo_lines(log: dict[str, Any]) -> list[str]:
     cfg = log["train_config"]
     env = json.dumps(cfg["env"]) if cfg["env"] else "defaults"
     per_update = cfg["num_envs"] * cfg["rollout_steps"] * log["world_size"]
@@ -82,12 +105,49 @@ def model_card(directory: Path) -> str:
     ]
     if log["updates"] < log["planned_updates"]:
         lines.append("- Stopped early by `--max-minutes` (the time budget), not by convergence.")
+    return lines
+
+
+def _imitation_lines(log: dict[str, Any]) -> list[str]:
+    cfg = log["config"]
+    rows = [
+        f"| {r['iteration']} | {r['beta']:g} | {r['seeds'][0]}–{r['seeds'][1]} | "
+        f"{_fmt(r['rollout_route_completion'])} | {r['new_states']:,} | {r['states']:,} | "
+        f"{_fmt(r['loss'][-1])} | {r['wall_s'] / 60:.1f} |"
+        for r in log["iterations"]
+    ]
+    return [
+        "# CaRL network, DAgger warm start from the lane-following baseline",
+        "",
+        "The CaRL network (roach_ln2 CNN, Beta head) trained by imitation, not by PPO: DAgger (Ross et al.,",
+        "2011) with `LaneFollowingPolicy` as the expert (`robostack/policies/carl/imitation.py`). The",
+        "learner sees the BEV raster and measurements only; the expert reads the env's privileged state.",
+        "A start for PPO (`robostack train carl --resume`), not a CaRL result. Written by",
+        "`robostack/policies/carl/card.py` from `imitation_log.json` and the evaluation files beside it.",
+        "",
+        "## Training",
+        f"- Command: `{log['command']}`",
+        f"- Initial weights: `{cfg['init_from']}`; {cfg['episodes']} training episodes per iteration",
+        f"  (seeds < 1,000,000); {cfg['epochs']} epochs of Adam per fit over every label so far, lr",
+        f"  {cfg['learning_rate']} with cosine decay, batch {cfg['batch_size']}; loss: negative",
+        "  log-likelihood of the expert's action under the Beta",
+        f"  (targets kept {ACTION_MARGIN} inside [0, 1]).",
+        "",
+        "| iteration | β (expert share) | seeds | route completion of its rollouts % | new states "
+        "| all states | last epoch loss | minutes |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
+def _evaluation_lines(directory: Path) -> list[str]:
+    lines = ["", "## Evaluation (held-out seeds ≥ 1,000,000)"]
     evaluation = _load(directory / EVAL_FILE)
     baselines = _load(directory / BASELINES_FILE)
-    lines += ["", "## Evaluation (held-out seeds ≥ 1,000,000)"]
     if evaluation is None:
         lines.append(
-            "Not evaluated yet: run `robostack eval driving --policy carl --json > policies/carl/eval.json`."
+            f"Not evaluated yet: run `robostack eval driving --policy carl --checkpoint {directory} "
+            f"--json > {directory}/eval.json`."
         )
     else:
         results = _as_table(evaluation, "carl")
@@ -113,18 +173,7 @@ def model_card(directory: Path) -> str:
             "",
             _eval_table(_as_table(validation, "carl")),
         ]
-    ablation = _load(directory / ABLATION_FILE)
-    if ablation is not None:
-        lines += [
-            "",
-            "## Reward ablation",
-            "See `docs/carl_reward_ablation.png`; route completion (%) at the end of each run:",
-            "",
-        ]
-        lines += [
-            f"- {name}: {_fmt(v)}" for name, v in ablation.get("final_route_completion_pct", {}).items()
-        ]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def write_model_card(directory: str | Path) -> Path:

@@ -29,6 +29,41 @@ class TrainCarl(Command):
         return 0
 
 
+@register("command", "train/carl-dagger")
+class TrainCarlDagger(Command):
+    help = "DAgger: the CaRL network imitates the lane-following baseline (a start for train carl --resume)"
+    example = "robostack train carl-dagger --out runs/carl_dagger --iterations 5"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--init-from", default=None, help="CaRL policy folder to start from")
+        parser.add_argument("--out", default=None, help="policy folder to write")
+        parser.add_argument("--iterations", type=int, default=None)
+        parser.add_argument("--episodes", type=int, default=None, help="episodes driven per iteration")
+        parser.add_argument("--epochs", type=int, default=None, help="epochs per fit")
+        parser.add_argument("--seed", type=int, default=None, help="first training seed (< 1,000,000)")
+        parser.add_argument("--workers", type=int, default=None, help="driving processes")
+        parser.add_argument("--max-steps", type=int, default=None, help="episode cap (smoke runs)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.core.config import validate_config
+        from robostack.policies.carl.imitation import ImitationConfig, dagger
+
+        flags = {
+            "init_from": args.init_from,
+            "out": args.out,
+            "iterations": args.iterations,
+            "episodes": args.episodes,
+            "epochs": args.epochs,
+            "seed": args.seed,
+            "workers": args.workers,
+            "max_steps": args.max_steps,
+        }
+        cfg = validate_config(ImitationConfig, {k: v for k, v in flags.items() if v is not None})
+        summary = dagger(cfg)
+        print(json.dumps(summary["iterations"][-1], indent=2))
+        return 0
+
+
 @register("command", "bench/carl-train")
 class BenchCarlTrain(Command):
     help = "PPO training samples/s under torchrun with 1 and 2 processes (same budget each)"

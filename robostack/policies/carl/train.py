@@ -244,12 +244,17 @@ def save_checkpoint(
 
 def load_saved_policy(out: Path, policy: CarlPolicy) -> dict:
     """Weights and counters of a finished run's folder (``model.safetensors`` and ``train_log.json``,
-    as committed), for ``--resume`` where no checkpoint was kept. Adam's moments start afresh."""
+    as committed), for ``--resume`` where no checkpoint was kept. Adam's moments start afresh. A DAgger
+    warm start (``imitation_log.json``, no PPO log) gives the weights; PPO's counters start at 0."""
     from safetensors.torch import load_file
 
     try:
-        log = json.loads((out / "train_log.json").read_text())
         policy.load_state_dict(load_file(str(out / "model.safetensors")))
+        if (out / "train_log.json").exists():
+            log = json.loads((out / "train_log.json").read_text())
+        else:
+            log = {"updates": 0, "samples": 0, "wall_s": 0.0, "history": []}
+            log["commands"] = [json.loads((out / "imitation_log.json").read_text())["command"]]
     except FileNotFoundError:
         raise RobostackError(f"--resume: no checkpoint and no saved policy in {out}") from None
     except Exception as err:
