@@ -140,6 +140,11 @@ def _imitation_lines(log: dict[str, Any]) -> list[str]:
     ]
 
 
+def _checkpoint_flag(directory: Path) -> str:
+    """``--checkpoint DIR`` unless ``directory`` is the default policy folder."""
+    return "" if directory == Path("policies/carl") else f" --checkpoint {directory}"
+
+
 def _evaluation_lines(directory: Path) -> list[str]:
     lines = ["", "## Evaluation (held-out seeds ≥ 1,000,000)"]
     evaluation = _load(directory / EVAL_FILE)
@@ -154,7 +159,8 @@ def _evaluation_lines(directory: Path) -> list[str]:
         if baselines is not None:
             results.update(_as_table(baselines, "baseline"))
         lines += [
-            "Measured by `robostack eval driving --policy carl --episodes 50 --seed 1000000 --json`",
+            f"Measured by `robostack eval driving --policy carl{_checkpoint_flag(directory)} --episodes 50 "
+            "--seed 1000000 --json`",
             "(baselines: the same command with `--policy sumo` / `--policy lane-following`).",
             "",
             _eval_table(results),

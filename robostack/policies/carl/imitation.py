@@ -13,7 +13,6 @@ negative log-likelihood of those actions. The result is a policy folder that `ro
 from __future__ import annotations
 
 import json
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -26,6 +25,7 @@ from pydantic import Field
 
 from robostack.core.config import StrictModel
 from robostack.core.errors import ConfigError
+from robostack.core.lineage import command_line
 from robostack.core.logging import console, progress
 from robostack.policies.carl.model import to_unit
 from robostack.policies.carl.policy import CarlPolicy
@@ -185,7 +185,7 @@ def dagger(cfg: ImitationConfig) -> dict[str, Any]:
     policy.save_pretrained(out)
     summary = {
         "method": "DAgger from the lane-following baseline",
-        "command": " ".join(sys.argv),
+        "command": command_line(),
         "config": cfg.model_dump(),
         "iterations": history,
     }
