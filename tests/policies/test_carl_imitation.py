@@ -10,7 +10,14 @@ import pytest
 import torch
 
 from robostack.core.errors import ConfigError
-from robostack.policies.carl.imitation import ImitationConfig, dagger, expert_mix, fit, imitation_loss
+from robostack.policies.carl.imitation import (
+    ImitationConfig,
+    Labels,
+    dagger,
+    expert_mix,
+    fit,
+    imitation_loss,
+)
 from robostack.policies.carl.policy import CarlPolicy
 from robostack.sim.driving.config import DrivingConfig
 from robostack.sim.driving.env import DrivingEnv
@@ -64,12 +71,25 @@ def test_fit_lowers_the_loss_of_the_expert_actions(tmp_path: Path) -> None:
         "meas": rng.normal(size=(64, policy.config.measurement_dim)).astype(np.float32),
         "act": np.tile(np.array([[-1.0, 0.4]], np.float32), (64, 1)),  # full brake sits on the edge
     }
-    actions = torch.as_tensor(data["act"])
+    labels = Labels()
+    labels.add({k: v[:40] for k, v in data.items()})
+    labels.add({k: v[40:] for k, v in data.items()})
     with torch.no_grad():
-        before = float(imitation_loss(policy, data["bev"], data["meas"], actions))
-    fit(policy, data, epochs=5, lr=1e-3, batch=32, gen=torch.Generator().manual_seed(0))
+        before = float(imitation_loss(policy, data["bev"], data["meas"], data["act"]))
+    fit(policy, labels, epochs=5, lr=1e-3, batch=32, gen=torch.Generator().manual_seed(0))
     with torch.no_grad():
-        after = float(imitation_loss(policy, data["bev"], data["meas"], actions))
+        after = float(imitation_loss(policy, data["bev"], data["meas"], data["act"]))
     assert np.isfinite(after) and after < before - 1.0
     with pytest.raises(ConfigError, match="fewer than one batch"):
-        fit(policy, data, epochs=1, lr=1e-3, batch=128, gen=torch.Generator())
+        fit(policy, labels, epochs=1, lr=1e-3, batch=128, gen=torch.Generator())
+
+
+def test_labels_take_across_chunks() -> None:
+    labels = Labels()
+    for first in (0, 3):
+        rows = np.arange(first, first + 3, dtype=np.float32)
+        labels.add({"bev": rows, "meas": rows, "act": rows})
+    assert len(labels) == 6
+    picked = labels.take(np.array([4, 1, 5]))
+    assert sorted(picked["act"].tolist()) == [1.0, 4.0, 5.0]
+    assert np.array_equal(picked["act"], picked["bev"])

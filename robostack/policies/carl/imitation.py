@@ -29,6 +29,8 @@ from robostack.core.lineage import command_line
 from robostack.core.logging import console, progress
 from robostack.policies.carl.model import to_unit
 from robostack.policies.carl.policy import CarlPolicy
+from robostack.sim.driving.config import DrivingConfig
+from robostack.sim.driving.evaluate import open_env
 
 ACTION_MARGIN = 0.02
 """Expert actions sit on the box's edges (full brake, full lock), where a Beta density is 0 or
@@ -56,18 +58,38 @@ def expert_mix(iteration: int) -> float:
     return 0.5**iteration
 
 
-def _label_episodes(job: tuple[list[int], str | None, float, dict[str, Any]]) -> dict[str, Any]:
+FIELDS = ("bev", "meas", "act")
+
+
+class Labels:
+    """Every labelled state so far, kept in the chunks it came in, so adding one copies nothing."""
+
+    def __init__(self) -> None:
+        self.chunks: list[dict[str, np.ndarray]] = []
+
+    def add(self, chunk: dict[str, Any]) -> None:
+        self.chunks.append({k: chunk[k] for k in FIELDS})
+
+    def __len__(self) -> int:
+        return sum(len(c["act"]) for c in self.chunks)
+
+    def take(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """The states at global indices ``idx`` (grouped by chunk; a batch's order does not matter)."""
+        bounds = np.cumsum([0] + [len(c["act"]) for c in self.chunks])
+        chunk_of = np.searchsorted(bounds, idx, side="right") - 1
+        picks = [(self.chunks[c], idx[chunk_of == c] - bounds[c]) for c in np.unique(chunk_of)]
+        return {k: np.concatenate([chunk[k][rows] for chunk, rows in picks]) for k in FIELDS}
+
+
+def _label_episodes(job: tuple[list[int], str | None, float, DrivingConfig]) -> dict[str, Any]:
     """Drive ``seeds`` (one process, one env) and return every visited state with the expert's action."""
     from robostack.policies.baselines.driving import LaneFollowingPolicy
-    from robostack.sim.driving.config import DrivingConfig
-    from robostack.sim.driving.env import DrivingEnv
 
-    seeds, learner_dir, beta, env_fields = job
+    seeds, learner_dir, beta, env_config = job
     torch.set_num_threads(1)
     learner = CarlPolicy.from_pretrained(learner_dir) if learner_dir else None
-    env = DrivingEnv(DrivingConfig(**env_fields))
     expert = LaneFollowingPolicy()
-    expert.attach(env)
+    env = open_env(expert, env_config)
     rng = np.random.default_rng(seeds[0])
     bev, meas, act, completion = [], [], [], []
     try:
@@ -89,46 +111,44 @@ def _label_episodes(job: tuple[list[int], str | None, float, dict[str, Any]]) ->
 
 
 def collect(
-    seeds: list[int], learner_dir: str | None, beta: float, env_fields: dict[str, Any], workers: int
+    seeds: list[int], learner_dir: str | None, beta: float, env_config: DrivingConfig, workers: int
 ) -> dict[str, Any]:
     """Labelled states of ``seeds``, shared among ``workers`` spawned processes (one in-process)."""
-    jobs = [(seeds[w::workers], learner_dir, beta, env_fields) for w in range(workers) if seeds[w::workers]]
+    jobs = [(seeds[w::workers], learner_dir, beta, env_config) for w in range(workers) if seeds[w::workers]]
     if len(jobs) == 1:
         parts = [_label_episodes(jobs[0])]
     else:
         with ProcessPoolExecutor(len(jobs), mp_context=get_context("spawn")) as pool:
             parts = list(pool.map(_label_episodes, jobs))
-    merged = {k: np.concatenate([p[k] for p in parts]) for k in ("bev", "meas", "act")}
+    merged: dict[str, Any] = {k: np.concatenate([p[k] for p in parts]) for k in FIELDS}
     merged["completion"] = [c for p in parts for c in p["completion"]]
     return merged
 
 
-def imitation_loss(policy: CarlPolicy, bev: Any, meas: Any, actions: torch.Tensor) -> torch.Tensor:
+def imitation_loss(policy: CarlPolicy, bev: Any, meas: Any, actions: Any) -> torch.Tensor:
     """Mean negative log-likelihood of the expert's actions under the policy's Beta."""
     dist, _ = policy.distribution({"bev": torch.as_tensor(bev), "measurements": torch.as_tensor(meas)})
-    target = to_unit(actions).clamp(ACTION_MARGIN, 1.0 - ACTION_MARGIN)
+    target = to_unit(torch.as_tensor(actions)).clamp(ACTION_MARGIN, 1.0 - ACTION_MARGIN)
     return -dist.log_prob(target).sum(-1).mean()
 
 
 def fit(
-    policy: CarlPolicy, data: dict[str, np.ndarray], epochs: int, lr: float, batch: int, gen: torch.Generator
+    policy: CarlPolicy, labels: Labels, epochs: int, lr: float, batch: int, gen: torch.Generator
 ) -> list[float]:
     """Fit the Beta to the labels (Adam, cosine decay); returns the mean loss of each epoch."""
-    n = len(data["act"])
+    n = len(labels)
     if n < batch:
         raise ConfigError(f"{n} labelled states are fewer than one batch ({batch})")
     optimiser = torch.optim.Adam(policy.parameters(), lr=lr)
-    steps = epochs * (n // batch)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps)
-    actions = torch.as_tensor(data["act"])
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, epochs * (n // batch))
     losses = []
     policy.train()
     for _ in range(epochs):
-        order = torch.randperm(n, generator=gen)
+        order = torch.randperm(n, generator=gen).numpy()
         total = 0.0
         for start in range(0, n - batch + 1, batch):
-            idx = order[start : start + batch].numpy()
-            loss = imitation_loss(policy, data["bev"][idx], data["meas"][idx], actions[idx])
+            b = labels.take(order[start : start + batch])
+            loss = imitation_loss(policy, b["bev"], b["meas"], b["act"])
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(policy.parameters(), 0.5)
@@ -140,54 +160,45 @@ def fit(
     return losses
 
 
-def _append(data: dict[str, np.ndarray] | None, new: dict[str, Any]) -> dict[str, np.ndarray]:
-    if data is None:
-        return {k: new[k] for k in ("bev", "meas", "act")}
-    return {k: np.concatenate([data[k], new[k]]) for k in ("bev", "meas", "act")}
-
-
 def dagger(cfg: ImitationConfig) -> dict[str, Any]:
-    """Run the iterations; writes the policy folder ``cfg.out`` and its ``imitation_log.json``."""
+    """Run the iterations. After each, the policy folder ``cfg.out`` and its ``imitation_log.json``
+    hold the latest fit (the next iteration's learner drives from there), so a stopped run leaves one."""
     torch.set_num_threads(cfg.threads)
     gen = torch.Generator().manual_seed(cfg.seed)
     policy = CarlPolicy.from_pretrained(cfg.init_from)
-    env_fields = policy.env_config.model_dump()
+    env_config = policy.env_config
     if cfg.max_steps is not None:
-        env_fields["max_steps"] = cfg.max_steps
+        env_config = env_config.model_copy(update={"max_steps": cfg.max_steps})
     out = Path(cfg.out)
-    learner_dir = out / "learner"
-    data: dict[str, np.ndarray] | None = None
-    history: list[dict[str, Any]] = []
+    labels = Labels()
+    summary: dict[str, Any] = {
+        "method": "DAgger from the lane-following baseline",
+        "command": command_line(),
+        "config": cfg.model_dump(),
+        "iterations": [],
+    }
     start = time.perf_counter()
     with progress() as bar:
         task = bar.add_task("DAgger", total=cfg.iterations, status="")
         for it in range(cfg.iterations):
             beta = expert_mix(it)
             seeds = list(range(cfg.seed + it * cfg.episodes, cfg.seed + (it + 1) * cfg.episodes))
-            learner = str(learner_dir) if it else None
-            new = collect(seeds, learner, beta, env_fields, cfg.workers)
-            data = _append(data, new)
-            losses = fit(policy, data, cfg.epochs, cfg.learning_rate, cfg.batch_size, gen)
-            policy.save_pretrained(learner_dir)
+            new = collect(seeds, str(out) if it else None, beta, env_config, cfg.workers)
+            labels.add(new)
+            losses = fit(policy, labels, cfg.epochs, cfg.learning_rate, cfg.batch_size, gen)
             row = {
                 "iteration": it,
                 "beta": beta,
                 "seeds": [seeds[0], seeds[-1]],
                 "rollout_route_completion": round(100 * float(np.mean(new["completion"])), 2),
                 "new_states": len(new["act"]),
-                "states": len(data["act"]),
+                "states": len(labels),
                 "loss": [round(x, 4) for x in losses],
                 "wall_s": round(time.perf_counter() - start, 1),
             }
-            history.append(row)
+            summary["iterations"].append(row)
+            policy.save_pretrained(out)
+            (out / "imitation_log.json").write_text(json.dumps(summary, indent=1) + "\n")
             bar.update(task, advance=1, status=f"states {row['states']}  loss {losses[-1]:.3f}")
             console.print(json.dumps(row))
-    policy.save_pretrained(out)
-    summary = {
-        "method": "DAgger from the lane-following baseline",
-        "command": command_line(),
-        "config": cfg.model_dump(),
-        "iterations": history,
-    }
-    (out / "imitation_log.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary
