@@ -217,6 +217,66 @@ def test_resume_without_checkpoint_is_one_line_error(tmp_path: Path) -> None:
         train(tiny_config(tmp_path), fake_envs, resume=True)
 
 
+def _fake_batch(n: int) -> dict[str, torch.Tensor]:
+    env = FakeDriving()
+    obs = [env.reset(seed=i)[0] for i in range(n)]
+    return {
+        "bev": torch.as_tensor(np.stack([o["bev"] for o in obs])),
+        "measurements": torch.as_tensor(np.stack([o["measurements"] for o in obs])),
+    }
+
+
+def test_anchor_kl_holds_the_policy_near_its_anchor() -> None:
+    """The same advantaged update moves the policy less from its start with the KL term on."""
+    batch = _fake_batch(32)
+    actions = torch.rand(32, 2, generator=torch.Generator().manual_seed(1)) * 1.6 - 0.8
+    advantages = torch.where(torch.arange(32) % 2 == 0, 1.0, -1.0)
+    drift = {}
+    for coef in (0.0, 5.0):
+        policy = small_policy()
+        with torch.no_grad():
+            start, values = policy.distribution(batch)
+        data = {**batch, "actions": actions, "values": values, "advantages": advantages}
+        data.update(logprobs=start.log_prob(to_unit(actions)).sum(-1), returns=values + advantages)
+        data.update(anchor_alpha=start.concentration1, anchor_beta=start.concentration0)
+        optimiser = torch.optim.Adam(policy.parameters(), lr=3e-3, eps=1e-5)
+        coefs = PPOCoefs(ent_coef=0.0, anchor_coef=coef)
+        ppo_update(policy, optimiser, data, coefs, 3, 16, 0.5, torch.Generator().manual_seed(2))
+        with torch.no_grad():
+            moved = policy.distribution(batch)[0]
+        drift[coef] = float(torch.distributions.kl_divergence(start, moved).sum(-1).mean())
+    assert drift[5.0] < 0.5 * drift[0.0]
+
+
+def test_anchor_needs_a_policy_folder(tmp_path: Path) -> None:
+    from robostack.core.errors import ConfigError
+    from robostack.policies.carl.train import train
+
+    with pytest.raises(ConfigError, match="anchor_policy"):
+        train(tiny_config(tmp_path, anchor_coef=1.0), fake_envs)
+
+
+def test_critic_warmup_moves_only_the_value_head(tmp_path: Path) -> None:
+    """Updates 2 and 3 of a resumed run are warm-up: the actor's weights stay as saved after update 1.
+    The run also holds on to an anchor (the saved folder), which the card names."""
+    import shutil
+
+    from robostack.policies.carl.train import train
+
+    cfg = tiny_config(tmp_path / "run", total_samples=32)
+    train(cfg, fake_envs)
+    shutil.copytree(tmp_path / "run", tmp_path / "anchor")
+    before = _state(tmp_path / "run" / "model.safetensors")
+    warm = {"total_samples": 96, "critic_warmup_updates": 3, "anchor_coef": 1.0}
+    train(cfg.model_copy(update={**warm, "anchor_policy": str(tmp_path / "anchor")}), fake_envs, resume=True)
+    after = _state(tmp_path / "run" / "model.safetensors")
+    assert "Fine-tuned from a warm start" in (tmp_path / "run" / "MODEL_CARD.md").read_text()
+    weights = [k for k in before if k.startswith("net.")]
+    value = [k for k in weights if k.startswith(("net.value_trunk.", "net.value."))]
+    assert value and all(torch.equal(before[k], after[k]) for k in weights if k not in value)
+    assert any(not torch.equal(before[k], after[k]) for k in value)
+
+
 def _state(path: Path) -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 

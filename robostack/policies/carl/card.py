@@ -103,6 +103,12 @@ def _ppo_lines(log: dict[str, Any]) -> list[str]:
         f"- Last 5 updates: mean episode return {_fmt(log['last_episode_return'])}, "
         f"route completion of finished training episodes {_fmt(100 * log['last_route_completion'])} %.",
     ]
+    if cfg.get("anchor_coef"):
+        lines.append(
+            f"- Fine-tuned from a warm start (not in CaRL): the first {cfg['critic_warmup_updates']} updates "
+            f"train the value head alone, and KL(anchor ‖ policy) × {cfg['anchor_coef']} holds the policy "
+            f"near `{cfg['anchor_policy']}`; value clipping {'on' if cfg['clip_value'] else 'off'}."
+        )
     if log["updates"] < log["planned_updates"]:
         lines.append("- Stopped early by `--max-minutes` (the time budget), not by convergence.")
     return lines

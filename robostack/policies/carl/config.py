@@ -71,6 +71,11 @@ class TrainConfig(StrictModel):
     vf_coef: float = 0.5
     max_grad_norm: float = 0.5
     norm_adv: bool = True
+    # fine-tuning a warm start (`robostack train carl-dagger`): the first updates train the value head
+    # alone, and a KL term keeps the policy near the anchor policy's (a folder) while the critic learns
+    critic_warmup_updates: int = Field(default=0, ge=0)
+    anchor_policy: str | None = None
+    anchor_coef: float = Field(default=0.0, ge=0.0)
     out: str = "policies/carl"
     checkpoint_every: int = Field(default=5, gt=0)  # updates
     max_minutes: float | None = None
@@ -90,6 +95,15 @@ def add_train_arguments(parser: Any) -> None:
     parser.add_argument("--update-epochs", type=int, default=None)
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--ent-coef", type=float, default=None, help="entropy bonus (CaRL: 0.01)")
+    parser.add_argument(
+        "--no-clip-value", action="store_true", help="plain value loss (a critic far from its targets)"
+    )
+    parser.add_argument(
+        "--critic-warmup-updates", type=int, default=None, help="first updates train the value head only"
+    )
+    parser.add_argument("--anchor-policy", default=None, help="policy folder the KL term holds on to")
+    parser.add_argument("--anchor-coef", type=float, default=None, help="weight of KL(anchor ‖ policy)")
     parser.add_argument("--bev-pool", type=int, default=None, help="average-pool the raster by this factor")
     parser.add_argument("--accel-prior", type=float, default=None, help="initial mean of action[0]")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="updates between checkpoints")
@@ -128,6 +142,10 @@ def config_from_args(args: Any) -> TrainConfig:
         "update_epochs": args.update_epochs,
         "learning_rate": args.learning_rate,
         "seed": args.seed,
+        "ent_coef": args.ent_coef,
+        "critic_warmup_updates": args.critic_warmup_updates,
+        "anchor_policy": args.anchor_policy,
+        "anchor_coef": args.anchor_coef,
         "bev_pool": args.bev_pool,
         "accel_prior": args.accel_prior,
         "checkpoint_every": args.checkpoint_every,
@@ -140,5 +158,7 @@ def config_from_args(args: Any) -> TrainConfig:
             raise ConfigError(f"--env: not valid JSON ({err.msg})") from None
     if args.no_progress:
         flags["progress"] = False
+    if args.no_clip_value:
+        flags["clip_value"] = False
     data = {**base.model_dump(), **{k: v for k, v in flags.items() if v is not None}}
     return validate_config(TrainConfig, data, "carl train flags")

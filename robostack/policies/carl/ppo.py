@@ -4,6 +4,9 @@
 Rollout tensors are T×N (time × env). ``valid`` masks the step a gymnasium vector env spends
 resetting an env after its episode ended (``AutoresetMode.NEXT_STEP``): its action is ignored by
 the env, so it must not enter the loss.
+
+Fine-tuning a warm start (an imitation policy) adds one term CaRL does not have: KL(π_anchor ‖ π) on
+the batch's states, which keeps the policy near the anchor's while the critic is still poor.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
+from torch.distributions import Beta, kl_divergence
 
 from robostack.policies.carl.model import to_unit
 
@@ -26,6 +30,7 @@ class PPOCoefs:
     ent_coef: float = 0.01
     vf_coef: float = 0.5
     norm_adv: bool = True
+    anchor_coef: float = 0.0  # weight of KL(anchor ‖ policy); the batch then holds anchor_alpha/_beta
 
 
 def compute_gae(
@@ -59,7 +64,8 @@ def ppo_loss(
     """CleanRL's loss on one mini-batch.
 
     ``batch``: ``bev``, ``measurements``, ``actions`` (env units, [-1, 1]), ``logprobs``, ``values``,
-    ``advantages``, ``returns`` and optionally ``valid`` (1 = a real decision).
+    ``advantages``, ``returns`` and optionally ``valid`` (1 = a real decision), ``anchor_alpha`` and
+    ``anchor_beta`` (the anchor policy's Beta on these states).
     """
     valid = batch.get("valid", torch.ones_like(batch["advantages"])).float()
     dist, value = policy.distribution({"bev": batch["bev"], "measurements": batch["measurements"]})
@@ -82,6 +88,11 @@ def ppo_loss(
     v_loss = 0.5 * masked_mean(v_loss_raw, valid)
     ent = masked_mean(entropy, valid)
     loss = pg_loss - coefs.ent_coef * ent + coefs.vf_coef * v_loss
+    anchor_kl = torch.zeros(())
+    if coefs.anchor_coef > 0:
+        anchor = Beta(batch["anchor_alpha"], batch["anchor_beta"])
+        anchor_kl = masked_mean(kl_divergence(anchor, dist).sum(-1), valid)
+        loss = loss + coefs.anchor_coef * anchor_kl
     with torch.no_grad():
         approx_kl = masked_mean((ratio - 1) - log_ratio, valid)
         clipfrac = masked_mean(((ratio - 1).abs() > coefs.clip_coef).float(), valid)
@@ -92,6 +103,7 @@ def ppo_loss(
         "entropy": float(ent.detach()),
         "approx_kl": float(approx_kl),
         "clipfrac": float(clipfrac),
+        "anchor_kl": float(anchor_kl.detach()),
     }
     return loss, info
 

@@ -343,11 +343,43 @@ def train(
             state = load_saved_policy(out, policy)
         if export:
             return _finish(cfg, world, policy, state, planned_updates(cfg, world), out)
+        anchor = load_anchor(cfg, world)
         state.setdefault("commands", []).append(" ".join(sys.argv))  # every run that made these weights
         broadcast_parameters(policy, world)
-        return _loop(cfg, world, envs, policy, optimiser, state, local_mb, out)
+        return _loop(cfg, world, envs, policy, optimiser, state, local_mb, out, anchor)
     finally:
         envs.close()
+
+
+# -- fine-tuning a warm start -------------------------------------------------------------------
+def load_anchor(cfg: TrainConfig, world: World) -> CarlPolicy | None:
+    """The frozen policy the KL term holds on to; None when the term is off."""
+    if cfg.anchor_coef == 0:
+        return None
+    if not cfg.anchor_policy:
+        raise ConfigError("anchor_coef > 0 needs anchor_policy (a CaRL policy folder)")
+    anchor = CarlPolicy.from_pretrained(cfg.anchor_policy)
+    return anchor.to(world.device).eval().requires_grad_(False)
+
+
+@torch.no_grad()
+def anchor_targets(anchor: CarlPolicy, data: dict[str, torch.Tensor], chunk: int = 1024) -> dict:
+    """The anchor's Beta on every rollout state (it keeps its own measurement normaliser)."""
+    dists = [
+        anchor.distribution({"bev": bev, "measurements": meas})[0]
+        for bev, meas in zip(data["bev"].split(chunk), data["measurements"].split(chunk), strict=True)
+    ]
+    return {
+        "anchor_alpha": torch.cat([d.concentration1 for d in dists]),
+        "anchor_beta": torch.cat([d.concentration0 for d in dists]),
+    }
+
+
+def freeze_actor(policy: CarlPolicy, frozen: bool) -> None:
+    """During the critic's warm-up only the value trunk and head learn (the shared encoder stays)."""
+    for name, param in policy.net.named_parameters():
+        if not name.startswith(("value_trunk.", "value.")):
+            param.requires_grad_(not frozen)
 
 
 def samples_per_update(cfg: TrainConfig, world: World) -> int:
@@ -368,10 +400,11 @@ def _loop(
     state: dict[str, Any],
     local_mb: int,
     out: Path,
+    anchor: CarlPolicy | None = None,
 ) -> dict[str, Any]:
     per_update = samples_per_update(cfg, world)
     num_updates = planned_updates(cfg, world)
-    coefs = PPOCoefs(cfg.clip_coef, cfg.clip_value, cfg.ent_coef, cfg.vf_coef, cfg.norm_adv)
+    coefs = PPOCoefs(cfg.clip_coef, cfg.clip_value, cfg.ent_coef, cfg.vf_coef, cfg.norm_adv, cfg.anchor_coef)
     collector = Collector(envs, cfg.seed + world.rank * SEED_STRIDE + state["update"])
     gen = torch.Generator().manual_seed(cfg.seed + world.rank + 7919 * state["update"])
     torch.manual_seed(cfg.seed * 1000 + world.rank + 7919 * state["update"])  # action sampling
@@ -390,7 +423,10 @@ def _loop(
             adv, ret = compute_gae(buf.rewards, buf.values, buf.dones, last_value, cfg.gamma, cfg.gae_lambda)
             t1 = time.perf_counter()
             policy.train()
+            freeze_actor(policy, update <= cfg.critic_warmup_updates)
             data = {k: v.to(world.device) for k, v in buf.flat(adv, ret).items()}
+            if anchor is not None:
+                data |= anchor_targets(anchor, data)
             losses = ppo_update(
                 policy,
                 optimiser,
