@@ -363,7 +363,9 @@ def load_anchor(cfg: TrainConfig, world: World) -> CarlPolicy | None:
 
 
 @torch.no_grad()
-def anchor_targets(anchor: CarlPolicy, data: dict[str, torch.Tensor], chunk: int = 1024) -> dict:
+def anchor_targets(
+    anchor: CarlPolicy, data: dict[str, torch.Tensor], chunk: int = 1024
+) -> dict[str, torch.Tensor]:
     """The anchor's Beta on every rollout state (it keeps its own measurement normaliser)."""
     dists = [
         anchor.distribution({"bev": bev, "measurements": meas})[0]
