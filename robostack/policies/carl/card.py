@@ -22,6 +22,7 @@ VALIDATION_FILE = "eval_validation.json"
 BASELINES_FILE = "eval_baselines.json"
 ABLATION_FILE = "ablation.json"
 IMITATION_FILE = "imitation_log.json"
+EARLIER_IMITATION_FILE = "imitation_log_earlier.json"  # the DAgger run this one started from
 LEADING = ("route_completion", "driving_score", "collisions_per_km", "red_lights_per_km", "offroad_per_km")
 
 
@@ -62,6 +63,10 @@ def model_card(directory: Path) -> str:
     """The card of a PPO run (``train_log.json``) or of a DAgger warm start (``imitation_log.json``)."""
     if (directory / IMITATION_FILE).exists() and not (directory / "train_log.json").exists():
         lines = _imitation_lines(json.loads((directory / IMITATION_FILE).read_text()))
+        earlier = _load(directory / EARLIER_IMITATION_FILE)
+        if earlier is not None:
+            lines += ["", "## The DAgger run it started from", f"- Command: `{earlier['command']}`", ""]
+            lines += _iteration_table(earlier)
     else:
         lines = _ppo_lines(json.loads((directory / "train_log.json").read_text()))
     lines += _evaluation_lines(directory)
@@ -114,14 +119,23 @@ def _ppo_lines(log: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _imitation_lines(log: dict[str, Any]) -> list[str]:
-    cfg = log["config"]
+def _iteration_table(log: dict[str, Any]) -> list[str]:
     rows = [
         f"| {r['iteration']} | {r['beta']:g} | {r['seeds'][0]}–{r['seeds'][1]} | "
         f"{_fmt(r['rollout_route_completion'])} | {r['new_states']:,} | {r['states']:,} | "
         f"{_fmt(r['loss'][-1])} | {r['wall_s'] / 60:.1f} |"
         for r in log["iterations"]
     ]
+    return [
+        "| iteration | β (expert share) | seeds | route completion of its rollouts % | new states "
+        "| all states | last epoch loss | minutes |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
+def _imitation_lines(log: dict[str, Any]) -> list[str]:
+    cfg = log["config"]
     return [
         "# CaRL network, DAgger warm start from the lane-following baseline",
         "",
@@ -139,10 +153,7 @@ def _imitation_lines(log: dict[str, Any]) -> list[str]:
         "  log-likelihood of the expert's action under the Beta",
         f"  (targets kept {ACTION_MARGIN} inside [0, 1]).",
         "",
-        "| iteration | β (expert share) | seeds | route completion of its rollouts % | new states "
-        "| all states | last epoch loss | minutes |",
-        "|---|---|---|---|---|---|---|---|",
-        *rows,
+        *_iteration_table(log),
     ]
 
 
