@@ -2,8 +2,8 @@
 
 A checkpoint trained in phases (each run continues the last with ``--init-from``) keeps every
 phase's command and log beside its weights, in ``lineage.json``, so a model card can list them
-without anyone copying commands by hand. The newest phase's log is ``train_log.json``; each
-earlier one is kept as ``train_log_phase<N>.json``.
+without anyone copying commands by hand. The newest phase's log is ``train_log.json`` (or the
+trainer's own ``current_log``); each earlier one is kept as ``<its stem>_phase<N>.json``.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ def command_line() -> str:
     return " ".join(["robostack", *map(shlex.quote, sys.argv[1:])])
 
 
-def read_lineage(directory: str | Path) -> list[Phase]:
+def read_lineage(directory: str | Path, current_log: str = CURRENT_LOG) -> list[Phase]:
     """The phases recorded in ``directory``, oldest first.
 
     A checkpoint trained before lineages were recorded counts as one phase of unknown command.
     """
     path = Path(directory) / LINEAGE_FILE
     if not path.is_file():
-        return [Phase(UNRECORDED, CURRENT_LOG)] if (Path(directory) / CURRENT_LOG).is_file() else []
+        return [Phase(UNRECORDED, current_log)] if (Path(directory) / current_log).is_file() else []
     return [Phase(**entry) for entry in json.loads(path.read_text())["phases"]]
 
 
@@ -50,7 +50,13 @@ def write_lineage(directory: str | Path, phases: list[Phase]) -> None:
     path.write_text(json.dumps({"phases": [asdict(p) for p in phases]}, indent=1) + "\n")
 
 
-def start_phase(out: str | Path, init_from: str | Path | None, command: str, note: str = "") -> None:
+def start_phase(
+    out: str | Path,
+    init_from: str | Path | None,
+    command: str,
+    note: str = "",
+    current_log: str = CURRENT_LOG,
+) -> None:
     """Record in ``out`` the phases of the checkpoint it continues from, then this run.
 
     The parent's current log is copied to ``out`` as ``train_log_phase<N>.json`` (with its
@@ -58,14 +64,14 @@ def start_phase(out: str | Path, init_from: str | Path | None, command: str, not
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    earlier = _inherit(Path(init_from), out) if init_from else []
-    write_lineage(out, [*earlier, Phase(command, CURRENT_LOG, note)])
+    earlier = _inherit(Path(init_from), out, current_log) if init_from else []
+    write_lineage(out, [*earlier, Phase(command, current_log, note)])
 
 
-def _inherit(parent: Path, out: Path) -> list[Phase]:
+def _inherit(parent: Path, out: Path, current_log: str) -> list[Phase]:
     kept = []
-    for n, phase in enumerate(read_lineage(parent), start=1):
-        name = phase.log if phase.log != CURRENT_LOG else f"train_log_phase{n}.json"
+    for n, phase in enumerate(read_lineage(parent, current_log), start=1):
+        name = phase.log if phase.log != current_log else f"{Path(current_log).stem}_phase{n}.json"
         source, target = parent / phase.log, out / name
         if source.is_file() and source.resolve() != target.resolve():
             shutil.copyfile(source, target)

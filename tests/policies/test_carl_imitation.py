@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from robostack.core.errors import ConfigError
-from robostack.policies.carl.card import EARLIER_IMITATION_FILE, write_model_card
+from robostack.policies.carl.card import write_model_card
 from robostack.policies.carl.imitation import (
     ImitationConfig,
     Labels,
@@ -62,9 +62,9 @@ def test_dagger_aggregates_labels_and_writes_a_policy(tmp_path: Path) -> None:
     assert saved["iterations"] == summary["iterations"]
     policy = CarlPolicy.from_pretrained(tmp_path / "out")
     assert policy.env_config.raster_size == 48 and policy.env_config.max_steps == 1200  # cap not saved
-    # a run continued from an earlier one keeps that run's log beside its own, and the card shows both
-    (tmp_path / "out" / EARLIER_IMITATION_FILE).write_text(json.dumps(saved))
-    card = write_model_card(tmp_path / "out").read_text()
+    # a run continued from this one keeps this run's log beside its own, and the card shows both
+    dagger(cfg.model_copy(update={"init_from": str(tmp_path / "out"), "out": str(tmp_path / "more")}))
+    card = write_model_card(tmp_path / "more").read_text()
     assert "## The DAgger run it started from" in card and card.count("| 500002–500003 |") == 2
 
 

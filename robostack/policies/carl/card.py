@@ -15,14 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from robostack.policies.carl.imitation import ACTION_MARGIN
+from robostack.core.lineage import read_lineage
+from robostack.policies.carl.imitation import ACTION_MARGIN, IMITATION_FILE
 
 EVAL_FILE = "eval.json"
 VALIDATION_FILE = "eval_validation.json"
 BASELINES_FILE = "eval_baselines.json"
 ABLATION_FILE = "ablation.json"
-IMITATION_FILE = "imitation_log.json"
-EARLIER_IMITATION_FILE = "imitation_log_earlier.json"  # the DAgger run this one started from
 LEADING = ("route_completion", "driving_score", "collisions_per_km", "red_lights_per_km", "offroad_per_km")
 
 
@@ -63,8 +62,8 @@ def model_card(directory: Path) -> str:
     """The card of a PPO run (``train_log.json``) or of a DAgger warm start (``imitation_log.json``)."""
     if (directory / IMITATION_FILE).exists() and not (directory / "train_log.json").exists():
         lines = _imitation_lines(json.loads((directory / IMITATION_FILE).read_text()))
-        earlier = _load(directory / EARLIER_IMITATION_FILE)
-        if earlier is not None:
+        for phase in read_lineage(directory, IMITATION_FILE)[:-1]:
+            earlier = json.loads((directory / phase.log).read_text())
             lines += ["", "## The DAgger run it started from", f"- Command: `{earlier['command']}`", ""]
             lines += _iteration_table(earlier)
     else:

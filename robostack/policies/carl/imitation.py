@@ -25,13 +25,14 @@ from pydantic import Field
 
 from robostack.core.config import StrictModel
 from robostack.core.errors import ConfigError
-from robostack.core.lineage import command_line
+from robostack.core.lineage import command_line, start_phase
 from robostack.core.logging import console, progress
 from robostack.policies.carl.model import to_unit
 from robostack.policies.carl.policy import CarlPolicy
 from robostack.sim.driving.config import DrivingConfig
 from robostack.sim.driving.evaluate import open_env
 
+IMITATION_FILE = "imitation_log.json"
 ACTION_MARGIN = 0.02
 """Expert actions sit on the box's edges (full brake, full lock), where a Beta density is 0 or
 infinite; targets are kept this far inside [0, 1]."""
@@ -170,10 +171,12 @@ def dagger(cfg: ImitationConfig) -> dict[str, Any]:
     if cfg.max_steps is not None:
         env_config = env_config.model_copy(update={"max_steps": cfg.max_steps})
     out = Path(cfg.out)
+    command = command_line()
+    start_phase(out, cfg.init_from, command, current_log=IMITATION_FILE)  # a DAgger run it continues
     labels = Labels()
     summary: dict[str, Any] = {
         "method": "DAgger from the lane-following baseline",
-        "command": command_line(),
+        "command": command,
         "config": cfg.model_dump(),
         "iterations": [],
     }
@@ -198,7 +201,7 @@ def dagger(cfg: ImitationConfig) -> dict[str, Any]:
             }
             summary["iterations"].append(row)
             policy.save_pretrained(out)
-            (out / "imitation_log.json").write_text(json.dumps(summary, indent=1) + "\n")
+            (out / IMITATION_FILE).write_text(json.dumps(summary, indent=1) + "\n")
             bar.update(task, advance=1, status=f"states {row['states']}  loss {losses[-1]:.3f}")
             console.print(json.dumps(row))
     return summary
