@@ -92,3 +92,21 @@ def test_unusable_models_are_never_drawn() -> None:
     names = [n for n in split_names("train") if n in UNUSABLE] + ["prim/cup"]
     assert names[0] in UNUSABLE  # the list under test does hold an unusable model
     assert {draw_model(names, rng) for _ in range(50)} == {"prim/cup"}
+
+
+def test_parallel_pick_place_repeats_the_sequential_one() -> None:
+    from functools import partial
+
+    from robostack.core.errors import ConfigError
+    from robostack.sim.tabletop.commands import load_pick_place_policy
+    from robostack.sim.tabletop.evaluate import evaluate
+
+    load = partial(load_pick_place_policy, "heuristic")
+
+    def ends(workers: int) -> list[tuple]:
+        result = evaluate(load(), episodes=3, seed=1000, config=SMALL, workers=workers, load=load)
+        return [(o.seed, o.target, o.grasped, o.placed, o.reason) for o in result.outcomes]
+
+    assert ends(1) == ends(2)
+    with pytest.raises(ConfigError, match="loader"):
+        evaluate(load(), episodes=2, seed=1000, config=SMALL, workers=2)

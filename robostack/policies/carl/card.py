@@ -190,8 +190,8 @@ def _evaluation_lines(directory: Path) -> list[str]:
             "A training run replaces the committed weights only when its route completion and its driving",
             "score here are both higher.",
             "Measured by `robostack eval driving --policy carl --checkpoint DIR --episodes 50`",
-            "`--seed 2000000 --workers 2 --json` (one torch thread per worker; more threads sum the CNN",
-            "in another order and can end a route differently).",
+            "`--seed 2000000 --workers 2 --json` (evaluations run the CNN on one torch thread, in every",
+            "process: more threads sum it in another order and can end a route differently).",
             "",
             _eval_table(_as_table(validation, "carl")),
         ]

@@ -67,8 +67,10 @@ class EvalDriving(Command):
     def run(self, args: argparse.Namespace) -> int:
         from functools import partial
 
+        from robostack.core.parallel import use_one_torch_thread
         from robostack.sim.driving.evaluate import episode_config, evaluate
 
+        use_one_torch_thread()
         policy = load_policy(args.policy, args.checkpoint)
         config = episode_config(policy, None)
         if args.network:

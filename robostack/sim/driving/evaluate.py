@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
 
 from robostack.core.errors import ConfigError
+from robostack.core.parallel import run_in_workers
 from robostack.sim.driving.config import EVAL_SEED_START, DrivingConfig
 from robostack.sim.driving.metrics import EpisodeResult, summarise
 
@@ -74,43 +74,15 @@ def run_episodes(
     return results
 
 
-_worker: tuple[Any, Any] = (None, None)
-"""A worker process's policy and env, made once (`_start_worker`) and kept for all its episodes."""
-
-
-def _start_worker(load: Callable[[], Any], config: DrivingConfig | None) -> None:
-    import torch
-
-    global _worker
-    # The workers already share the cores; threads inside each would only contend for them.
-    torch.set_num_threads(1)
+def open_worker(load: Callable[[], Any], config: DrivingConfig | None) -> tuple[Any, Any]:
+    """A worker process's policy and the env it drives (`run_in_workers` state)."""
     policy = load()
-    _worker = (policy, open_env(policy, config))
+    return policy, open_env(policy, config)
 
 
-def _run_worker_episode(seed: int) -> EpisodeResult:
-    policy, env = _worker
+def drive_worker_episode(state: tuple[Any, Any], seed: int) -> EpisodeResult:
+    policy, env = state
     return drive_episode(env, policy, seed)
-
-
-def run_episodes_parallel(
-    load: Callable[[], Any],
-    episodes: int,
-    seed: int,
-    config: DrivingConfig | None,
-    workers: int,
-    on_episode: Callable[[EpisodeResult], None] | None = None,
-) -> list[EpisodeResult]:
-    """The episodes of `run_episodes`, shared among ``workers`` processes (libsumo holds one
-    simulation per process), each loading its own policy with the picklable ``load``. Every
-    episode depends on its seed alone, so the results equal the sequential ones, in seed order."""
-    context = get_context("spawn")
-    with ProcessPoolExecutor(workers, context, _start_worker, (load, config)) as pool:
-        futures = [pool.submit(_run_worker_episode, seed + k) for k in range(episodes)]
-        for future in as_completed(futures):
-            if on_episode is not None:
-                on_episode(future.result())
-        return [f.result() for f in futures]
 
 
 def evaluate(
@@ -144,7 +116,10 @@ def evaluate(
             bar.update(task, advance=1, status=f"RC {100 * rc:.1f}%")
 
         if load is not None and workers > 1:
-            results = run_episodes_parallel(load, episodes, seed, config, min(workers, episodes), tick)
+            seeds = range(seed, seed + episodes)
+            results = run_in_workers(
+                partial(open_worker, load, config), drive_worker_episode, seeds, min(workers, episodes), tick
+            )
         else:
             results = run_episodes(policy, episodes, seed, config, tick)
     summary: dict[str, Any] = summarise(results)

@@ -39,26 +39,36 @@ def load_pick_place_policy(name: str, path: str | None = None) -> Any:
 @register("command", "eval/pick-place")
 class EvalPickPlace(Command):
     help = "pick-and-place success on tabletop scenes of unseen object models"
-    example = "robostack eval pick-place --policy heuristic --episodes 100 --seed 1000 --json"
+    example = "robostack eval pick-place --policy heuristic --episodes 100 --seed 1000 --workers 2 --json"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--policy", choices=POLICIES, default="heuristic")
         parser.add_argument("--checkpoint", default=None, help="m2t2: folder (default policies/m2t2)")
         parser.add_argument("--episodes", type=int, default=100)
         parser.add_argument("--seed", type=int, default=1000, help="first test-scene seed")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="processes sharing the episodes (same results, sooner)"
+        )
         parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
         parser.add_argument("--no-progress", action="store_true")
 
     def run(self, args: argparse.Namespace) -> int:
+        from functools import partial
+
         from robostack.core.errors import RobostackError
         from robostack.core.logging import progress
+        from robostack.core.parallel import use_one_torch_thread
         from robostack.sim.tabletop.evaluate import EpisodeOutcome, evaluate
 
         if args.episodes < 1:
             raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
         if args.seed < 0:
             raise RobostackError(f"--seed must be non-negative, got {args.seed}")
-        policy = load_pick_place_policy(args.policy, args.checkpoint)
+        if args.workers < 1:
+            raise RobostackError(f"--workers must be at least 1, got {args.workers}")
+        use_one_torch_thread()
+        load = partial(load_pick_place_policy, args.policy, args.checkpoint)
+        policy = load()
         with progress(disable=args.no_progress) as bar:
             task = bar.add_task(f"pick-place {args.policy}", total=args.episodes, status="")
             done = {"grasp": 0, "place": 0}
@@ -76,7 +86,9 @@ class EvalPickPlace(Command):
                         flush=True,
                     )
 
-            result = evaluate(policy, args.episodes, args.seed, on_episode=tick)
+            result = evaluate(
+                policy, args.episodes, args.seed, on_episode=tick, workers=args.workers, load=load
+            )
         summary = {"policy": args.policy, "seed": args.seed, **result.summary()}
         print_figures(summary, args.json)
         return 0

@@ -22,12 +22,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
 import pybullet as p
 from numpy.typing import NDArray
 
+from robostack.core.errors import ConfigError
+from robostack.core.parallel import run_in_workers
 from robostack.sim.tabletop.arm import PREGRASP, PandaArm
 from robostack.sim.tabletop.gripper import MAX_WIDTH, grasp_pose
 from robostack.sim.tabletop.world import TabletopConfig, TabletopWorld, rot_z
@@ -202,23 +205,38 @@ def run_episode(world: TabletopWorld, policy: PickPlacePolicy, seed: int) -> Epi
     return done(True, placed, "success" if placed else "place_failed")
 
 
+def open_worker(
+    load: Callable[[], PickPlacePolicy], config: TabletopConfig | None
+) -> tuple[TabletopWorld, PickPlacePolicy]:
+    """A worker process's world and policy (`run_in_workers` state)."""
+    return TabletopWorld(config), load()
+
+
+def worker_episode(state: tuple[TabletopWorld, PickPlacePolicy], seed: int) -> EpisodeOutcome:
+    world, policy = state
+    return run_episode(world, policy, seed)
+
+
 def evaluate(
     policy: PickPlacePolicy,
     episodes: int,
     seed: int,
     on_episode: Callable[[EpisodeOutcome], None] | None = None,
     config: TabletopConfig | None = None,
+    workers: int = 1,
+    load: Callable[[], PickPlacePolicy] | None = None,
 ) -> PickPlaceResult:
-    world = TabletopWorld(config)
-    outcomes = []
-    try:
-        for i in range(episodes):
-            outcome = run_episode(world, policy, seed + i)
-            outcomes.append(outcome)
-            if on_episode is not None:
-                on_episode(outcome)
-    finally:
-        world.close()
+    """Episodes on test scenes ``seed, seed + 1, ...``. With ``workers`` > 1 they run in that many
+    processes, each with its own world and a policy from the picklable ``load``; every episode
+    rebuilds its scene from its seed, so the outcomes equal the sequential ones."""
+    if workers > 1 and load is None:
+        raise ConfigError("parallel evaluation needs a picklable loader of the policy (load=...)")
+    if workers > 1:
+        seeds = range(seed, seed + episodes)
+        make_state = partial(open_worker, load, config)
+        outcomes = run_in_workers(make_state, worker_episode, seeds, min(workers, episodes), on_episode)
+    else:
+        outcomes = run_sequentially(policy, episodes, seed, on_episode, config)
     grasped = sum(o.grasped for o in outcomes)
     placed = sum(o.placed for o in outcomes)
     return PickPlaceResult(
@@ -228,6 +246,25 @@ def evaluate(
         pick_and_place_success=placed / episodes,
         outcomes=outcomes,
     )
+
+
+def run_sequentially(
+    policy: PickPlacePolicy,
+    episodes: int,
+    seed: int,
+    on_episode: Callable[[EpisodeOutcome], None] | None,
+    config: TabletopConfig | None,
+) -> list[EpisodeOutcome]:
+    world = TabletopWorld(config)
+    outcomes = []
+    try:
+        for i in range(episodes):
+            outcomes.append(run_episode(world, policy, seed + i))
+            if on_episode is not None:
+                on_episode(outcomes[-1])
+    finally:
+        world.close()
+    return outcomes
 
 
 @dataclass

@@ -1,0 +1,55 @@
+"""Evaluation episodes shared among worker processes.
+
+Each worker builds its state once (a policy and the world it acts in: simulators such as libsumo
+hold one simulation per process) and runs the episodes it is handed. An episode must depend on its
+seed alone; then the results equal the sequential ones, returned in seed order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
+
+_state: Any = None
+"""This worker's state, made once by `_start_worker` and kept for all its episodes."""
+
+
+def use_one_torch_thread() -> None:
+    """Evaluations run networks on one thread, in a worker or not: workers already share the cores,
+    and more threads sum a network in another order, which can end an episode differently, so the
+    figures would depend on the machine and on ``--workers``."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _start_worker(make_state: Callable[[], Any]) -> None:
+    global _state
+    use_one_torch_thread()
+    _state = make_state()
+
+
+def _run_episode(episode: Callable[[Any, int], Result], seed: int) -> Result:
+    return episode(_state, seed)
+
+
+def run_in_workers(
+    make_state: Callable[[], Any],
+    episode: Callable[[Any, int], Result],
+    seeds: Sequence[int],
+    workers: int,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """``episode(state, seed)`` for every seed, over ``workers`` spawned processes whose state comes
+    from ``make_state()``. Both callables must be picklable (module-level functions or partials of
+    them). ``on_result`` sees each result as it finishes; the list returned is in seed order."""
+    with ProcessPoolExecutor(workers, get_context("spawn"), _start_worker, (make_state,)) as pool:
+        futures = [pool.submit(_run_episode, episode, seed) for seed in seeds]
+        for future in as_completed(futures):
+            if on_result is not None:
+                on_result(future.result())
+        return [f.result() for f in futures]
