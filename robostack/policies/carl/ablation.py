@@ -29,14 +29,14 @@ def run_name(reward: str, minibatch: int) -> str:
 
 def run_all(args: argparse.Namespace) -> dict[str, list[dict[str, float]]]:
     from robostack.policies.carl.config import TrainConfig
-    from robostack.policies.carl.train import train
+    from robostack.policies.carl.train import TRAIN_LOG, train
 
     histories: dict[str, list[dict[str, float]]] = {}
     for reward in ("simple", "summed"):
         for mb in args.minibatches:
             name = run_name(reward, mb)
             out = Path(args.out) / name
-            log = out / "train_log.json"
+            log = out / TRAIN_LOG
             if not log.exists():
                 console.print(f"[bold]ablation[/bold] {name}: {args.samples} samples")
                 cfg = TrainConfig(

@@ -17,6 +17,7 @@ from typing import Any
 
 from robostack.core.lineage import read_lineage
 from robostack.policies.carl.imitation import ACTION_MARGIN, IMITATION_FILE
+from robostack.policies.carl.train import TRAIN_LOG
 
 EVAL_FILE = "eval.json"
 VALIDATION_FILE = "eval_validation.json"
@@ -60,14 +61,14 @@ def commands_of(log: dict[str, Any]) -> list[str]:
 
 def model_card(directory: Path) -> str:
     """The card of a PPO run (``train_log.json``) or of a DAgger warm start (``imitation_log.json``)."""
-    if (directory / IMITATION_FILE).exists() and not (directory / "train_log.json").exists():
+    if (directory / IMITATION_FILE).exists() and not (directory / TRAIN_LOG).exists():
         lines = _imitation_lines(json.loads((directory / IMITATION_FILE).read_text()))
         for phase in read_lineage(directory, IMITATION_FILE)[:-1]:
             earlier = json.loads((directory / phase.log).read_text())
             lines += ["", "## The DAgger run it started from", f"- Command: `{earlier['command']}`", ""]
             lines += _iteration_table(earlier)
     else:
-        lines = _ppo_lines(json.loads((directory / "train_log.json").read_text()))
+        lines = _ppo_lines(json.loads((directory / TRAIN_LOG).read_text()))
     lines += _evaluation_lines(directory)
     ablation = _load(directory / ABLATION_FILE)
     if ablation is not None:

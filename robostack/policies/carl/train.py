@@ -37,6 +37,7 @@ EnvFactory = Callable[[TrainConfig, int], Any]
 """(config, rank) → a gymnasium VectorEnv with the driving spaces."""
 
 CHECKPOINT_DIR = "checkpoint"
+TRAIN_LOG = "train_log.json"
 SEED_STRIDE = 10_000  # rank r's env seeds start at seed + r·stride (all < 1,000,000: training range)
 
 
@@ -248,13 +249,15 @@ def load_saved_policy(out: Path, policy: CarlPolicy) -> dict:
     warm start (``imitation_log.json``, no PPO log) gives the weights; PPO's counters start at 0."""
     from safetensors.torch import load_file
 
+    from robostack.policies.carl.imitation import IMITATION_FILE
+
     try:
         policy.load_state_dict(load_file(str(out / "model.safetensors")))
-        if (out / "train_log.json").exists():
-            log = json.loads((out / "train_log.json").read_text())
+        if (out / TRAIN_LOG).exists():
+            log = json.loads((out / TRAIN_LOG).read_text())
         else:
             log = {"updates": 0, "samples": 0, "wall_s": 0.0, "history": []}
-            log["commands"] = [json.loads((out / "imitation_log.json").read_text())["command"]]
+            log["commands"] = [json.loads((out / IMITATION_FILE).read_text())["command"]]
     except FileNotFoundError:
         raise RobostackError(f"--resume: no checkpoint and no saved policy in {out}") from None
     except Exception as err:
@@ -519,7 +522,7 @@ def _finish(
     if world.rank == 0:
         policy.eval().cpu()
         policy.save_pretrained(out)
-        (out / "train_log.json").write_text(json.dumps(summary, indent=1))
+        (out / TRAIN_LOG).write_text(json.dumps(summary, indent=1))
         from robostack.policies.carl.card import write_model_card
 
         write_model_card(out)
