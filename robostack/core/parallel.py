@@ -1,8 +1,9 @@
-"""Evaluation episodes shared among worker processes.
+"""Evaluation episodes, in this process or shared among worker processes.
 
-Each worker builds its state once (a policy and the world it acts in: simulators such as libsumo
-hold one simulation per process) and runs the episodes it is handed. An episode must depend on its
-seed alone; then the results equal the sequential ones, returned in seed order.
+A state (a policy and the world it acts in: simulators such as libsumo hold one simulation per
+process) is built once per process and runs the episodes that process is handed. An episode must
+depend on its seed alone; then the results of any number of workers equal the sequential ones,
+returned in seed order.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from multiprocessing import get_context
 from typing import Any, TypeVar
 
 Result = TypeVar("Result")
+State = TypeVar("State")
 
 _state: Any = None
 """This worker's state, made once by `_start_worker` and kept for all its episodes."""
@@ -37,16 +39,40 @@ def _run_episode(episode: Callable[[Any, int], Result], seed: int) -> Result:
     return episode(_state, seed)
 
 
-def run_in_workers(
+def run_episodes(
+    make_state: Callable[[], State],
+    episode: Callable[[State, int], Result],
+    seeds: Sequence[int],
+    workers: int = 1,
+    on_result: Callable[[Result], None] | None = None,
+    close: Callable[[State], None] | None = None,
+) -> list[Result]:
+    """``episode(state, seed)`` for every seed. With ``workers`` > 1 they run in that many spawned
+    processes, each with its own ``make_state()``, and both callables must be picklable
+    (module-level functions or partials of them); otherwise in this process, ending with
+    ``close(state)``. ``on_result`` sees each result as it finishes; the list is in seed order."""
+    if workers > 1:
+        return _run_in_workers(make_state, episode, seeds, workers, on_result)
+    state = make_state()
+    results = []
+    try:
+        for seed in seeds:
+            results.append(episode(state, seed))
+            if on_result is not None:
+                on_result(results[-1])
+    finally:
+        if close is not None:
+            close(state)
+    return results
+
+
+def _run_in_workers(
     make_state: Callable[[], Any],
     episode: Callable[[Any, int], Result],
     seeds: Sequence[int],
     workers: int,
-    on_result: Callable[[Result], None] | None = None,
+    on_result: Callable[[Result], None] | None,
 ) -> list[Result]:
-    """``episode(state, seed)`` for every seed, over ``workers`` spawned processes whose state comes
-    from ``make_state()``. Both callables must be picklable (module-level functions or partials of
-    them). ``on_result`` sees each result as it finishes; the list returned is in seed order."""
     with ProcessPoolExecutor(workers, get_context("spawn"), _start_worker, (make_state,)) as pool:
         futures = [pool.submit(_run_episode, episode, seed) for seed in seeds]
         for future in as_completed(futures):

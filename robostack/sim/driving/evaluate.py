@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from robostack.core.errors import ConfigError
-from robostack.core.parallel import run_in_workers
+from robostack.core.parallel import run_episodes
 from robostack.sim.driving.config import EVAL_SEED_START, DrivingConfig
 from robostack.sim.driving.metrics import EpisodeResult, summarise
 
@@ -54,35 +54,23 @@ def drive_episode(env: Any, policy: Any, seed: int) -> EpisodeResult:
     return EpisodeResult.from_info(info, seed=seed, steps=steps, episode_return=total)
 
 
-def run_episodes(
-    policy: Any,
-    episodes: int,
-    seed: int,
-    config: DrivingConfig | None = None,
-    on_episode: Callable[[EpisodeResult], None] | None = None,
-) -> list[EpisodeResult]:
-    """Run ``episodes`` episodes on seeds ``seed, seed + 1, ...``; one result each."""
-    env = open_env(policy, config)
-    results = []
-    try:
-        for k in range(episodes):
-            results.append(drive_episode(env, policy, seed + k))
-            if on_episode is not None:
-                on_episode(results[-1])
-    finally:
-        env.close()
-    return results
-
-
 def open_worker(load: Callable[[], Any], config: DrivingConfig | None) -> tuple[Any, Any]:
-    """A worker process's policy and the env it drives (`run_in_workers` state)."""
-    policy = load()
+    """A worker process's policy and the env it drives."""
+    return with_env(load(), config)
+
+
+def with_env(policy: Any, config: DrivingConfig | None) -> tuple[Any, Any]:
+    """``policy`` and the env it drives: the state `core.parallel.run_episodes` hands each episode."""
     return policy, open_env(policy, config)
 
 
-def drive_worker_episode(state: tuple[Any, Any], seed: int) -> EpisodeResult:
+def drive_state_episode(state: tuple[Any, Any], seed: int) -> EpisodeResult:
     policy, env = state
     return drive_episode(env, policy, seed)
+
+
+def close_env(state: tuple[Any, Any]) -> None:
+    state[1].close()
 
 
 def evaluate(
@@ -115,13 +103,10 @@ def evaluate(
             rc = sum(r.route_completion for r in done) / len(done)
             bar.update(task, advance=1, status=f"RC {100 * rc:.1f}%")
 
-        if load is not None and workers > 1:
-            seeds = range(seed, seed + episodes)
-            results = run_in_workers(
-                partial(open_worker, load, config), drive_worker_episode, seeds, min(workers, episodes), tick
-            )
-        else:
-            results = run_episodes(policy, episodes, seed, config, tick)
+        workers = min(workers, episodes)
+        make_state = partial(open_worker, load, config) if workers > 1 else partial(with_env, policy, config)
+        seeds = range(seed, seed + episodes)
+        results = run_episodes(make_state, drive_state_episode, seeds, workers, tick, close=close_env)
     summary: dict[str, Any] = summarise(results)
     reasons: dict[str, int] = {}
     for r in results:

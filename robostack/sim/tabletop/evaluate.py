@@ -30,7 +30,7 @@ import pybullet as p
 from numpy.typing import NDArray
 
 from robostack.core.errors import ConfigError
-from robostack.core.parallel import run_in_workers
+from robostack.core.parallel import run_episodes
 from robostack.sim.tabletop.arm import PREGRASP, PandaArm
 from robostack.sim.tabletop.gripper import MAX_WIDTH, grasp_pose
 from robostack.sim.tabletop.world import TabletopConfig, TabletopWorld, rot_z
@@ -208,13 +208,24 @@ def run_episode(world: TabletopWorld, policy: PickPlacePolicy, seed: int) -> Epi
 def open_worker(
     load: Callable[[], PickPlacePolicy], config: TabletopConfig | None
 ) -> tuple[TabletopWorld, PickPlacePolicy]:
-    """A worker process's world and policy (`run_in_workers` state)."""
+    """A worker process's world and policy."""
     return TabletopWorld(config), load()
 
 
-def worker_episode(state: tuple[TabletopWorld, PickPlacePolicy], seed: int) -> EpisodeOutcome:
+def with_world(
+    policy: PickPlacePolicy, config: TabletopConfig | None
+) -> tuple[TabletopWorld, PickPlacePolicy]:
+    """A world for ``policy``: the state `core.parallel.run_episodes` hands each episode."""
+    return TabletopWorld(config), policy
+
+
+def state_episode(state: tuple[TabletopWorld, PickPlacePolicy], seed: int) -> EpisodeOutcome:
     world, policy = state
     return run_episode(world, policy, seed)
+
+
+def close_world(state: tuple[TabletopWorld, PickPlacePolicy]) -> None:
+    state[0].close()
 
 
 def evaluate(
@@ -231,12 +242,10 @@ def evaluate(
     rebuilds its scene from its seed, so the outcomes equal the sequential ones."""
     if workers > 1 and load is None:
         raise ConfigError("parallel evaluation needs a picklable loader of the policy (load=...)")
-    if workers > 1:
-        seeds = range(seed, seed + episodes)
-        make_state = partial(open_worker, load, config)
-        outcomes = run_in_workers(make_state, worker_episode, seeds, min(workers, episodes), on_episode)
-    else:
-        outcomes = run_sequentially(policy, episodes, seed, on_episode, config)
+    workers = min(workers, episodes)
+    make_state = partial(open_worker, load, config) if workers > 1 else partial(with_world, policy, config)
+    seeds = range(seed, seed + episodes)
+    outcomes = run_episodes(make_state, state_episode, seeds, workers, on_episode, close=close_world)
     grasped = sum(o.grasped for o in outcomes)
     placed = sum(o.placed for o in outcomes)
     return PickPlaceResult(
@@ -246,25 +255,6 @@ def evaluate(
         pick_and_place_success=placed / episodes,
         outcomes=outcomes,
     )
-
-
-def run_sequentially(
-    policy: PickPlacePolicy,
-    episodes: int,
-    seed: int,
-    on_episode: Callable[[EpisodeOutcome], None] | None,
-    config: TabletopConfig | None,
-) -> list[EpisodeOutcome]:
-    world = TabletopWorld(config)
-    outcomes = []
-    try:
-        for i in range(episodes):
-            outcomes.append(run_episode(world, policy, seed + i))
-            if on_episode is not None:
-                on_episode(outcomes[-1])
-    finally:
-        world.close()
-    return outcomes
 
 
 @dataclass
