@@ -63,3 +63,20 @@ def test_skill_episode_is_deterministic() -> None:
 
     skill = SocialNavigate("constant_velocity")
     assert crowd_episode(skill, 5) == crowd_episode(skill, 5)
+
+
+def test_crowd_episodes_in_workers_repeat_the_sequential_ones() -> None:
+    from functools import partial
+
+    from robostack.core.parallel import run_episodes
+    from robostack.policies.singular_trajectory.skill import (
+        default_checkpoint,
+        episode_in_every_mode,
+        open_crowd_skills,
+    )
+    from robostack.policies.singular_trajectory.social import MODES
+
+    make_state = partial(open_crowd_skills, default_checkpoint())
+    one = run_episodes(make_state, episode_in_every_mode, [3, 4])
+    two = run_episodes(make_state, episode_in_every_mode, [3, 4], workers=2)
+    assert one == two and all(set(row) == set(MODES) for row in one)

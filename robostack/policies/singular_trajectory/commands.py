@@ -157,7 +157,7 @@ class EvalSocialNav(Command):
         "crowd crossing (robostack/Crowd-v0) with the navigate/social skill on SimRobot: "
         "social vs constant-velocity vs people as static obstacles"
     )
-    example = "robostack eval social-nav --episodes 50 --seed 0 --json"
+    example = "robostack eval social-nav --episodes 50 --seed 0 --workers 2 --json"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--episodes", type=_positive, default=50)
@@ -167,32 +167,37 @@ class EvalSocialNav(Command):
         )
         parser.add_argument("--data", type=Path, default=None, help="ETH-UCY split directory")
         parser.add_argument("--checkpoints", type=Path, default=None, help="checkpoint root")
+        parser.add_argument(
+            "--workers",
+            type=_positive,
+            default=1,
+            help="processes sharing the episodes (same results, sooner)",
+        )
         parser.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     def run(self, args: argparse.Namespace) -> int:
-        import torch
+        from functools import partial
 
         from robostack.core.logging import progress
-        from robostack.policies.singular_trajectory.policy import SingularTrajectory
-        from robostack.policies.singular_trajectory.skill import SocialNavigate, crowd_episode
+        from robostack.core.parallel import run_episodes, use_one_torch_thread
+        from robostack.policies.singular_trajectory.skill import episode_in_every_mode, open_crowd_skills
         from robostack.policies.singular_trajectory.social import MODES, summarise
         from robostack.sim.crowd.env import CrowdConfig
 
-        torch.set_num_threads(1)
+        use_one_torch_thread()
         root = args.checkpoints or default_checkpoint_root()
-        predictor = SingularTrajectory.from_pretrained(root / args.scene)
         world = CrowdConfig(scene=args.scene, data_dir=str(args.data) if args.data else None)
         seeds = [args.seed + i for i in range(args.episodes)]
-        results: dict[str, dict[str, float]] = {}
         with progress() as bar:
-            for mode in MODES:
-                skill = SocialNavigate(mode, predictor=predictor)
-                task = bar.add_task(mode, total=len(seeds), status="")
-                outcomes = []
-                for seed in seeds:
-                    outcomes.append(crowd_episode(skill, seed, world))
-                    bar.update(task, advance=1)
-                results[mode] = summarise(outcomes)
+            task = bar.add_task(f"crowd crossings, {len(MODES)} modes each", total=len(seeds), status="")
+            rows = run_episodes(
+                partial(open_crowd_skills, root / args.scene, world),
+                episode_in_every_mode,
+                seeds,
+                min(args.workers, len(seeds)),
+                lambda _: bar.update(task, advance=1),
+            )
+        results = {mode: summarise([row[mode] for row in rows]) for mode in MODES}
         report = {
             **results["social"],
             "scene": args.scene,

@@ -27,7 +27,13 @@ import numpy as np
 
 from robostack.core.registry import register
 from robostack.core.types import Action, FailureReason, Observation, SkillResult, Subtask
-from robostack.policies.singular_trajectory.social import EpisodeOutcome, Mode, PlannerConfig, SocialPlanner
+from robostack.policies.singular_trajectory.social import (
+    MODES,
+    EpisodeOutcome,
+    Mode,
+    PlannerConfig,
+    SocialPlanner,
+)
 
 DEFAULT_SCENE = "zara1"
 """Held-out scene of the default checkpoint: the one the crowd benchmark replays."""
@@ -159,3 +165,18 @@ def crowd_episode(skill: SocialNavigate, seed: int, world_config: Any = None) ->
             min_distance=float(info["min_distance"]),
             time=float(info["time"]),
         )
+
+
+def open_crowd_skills(checkpoint: str | Path, world_config: Any = None) -> tuple[dict[str, Any], Any]:
+    """The skill of every benchmark mode, sharing one predictor, and the crowd world's settings:
+    the state `core.parallel.run_episodes` hands `episode_in_every_mode`."""
+    from robostack.policies.singular_trajectory.policy import SingularTrajectory
+
+    predictor = SingularTrajectory.from_pretrained(checkpoint)
+    return {mode: SocialNavigate(mode, predictor=predictor) for mode in MODES}, world_config
+
+
+def episode_in_every_mode(state: tuple[dict[str, Any], Any], seed: int) -> dict[str, EpisodeOutcome]:
+    """The crossing of ``seed`` once per mode: every mode meets the same crowd."""
+    skills, world_config = state
+    return {mode: crowd_episode(skill, seed, world_config) for mode, skill in skills.items()}
