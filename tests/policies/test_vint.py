@@ -230,3 +230,16 @@ def test_model_card_pools_further_test_apartments(tmp_path) -> None:  # type: ig
         "| **ViNT + topological graph** (this checkpoint) | 0.70 | 0.85 | **0.800** | 0.800 | 2.00 |" in card
     )
     assert "--seed 700000 --json \\\n    --save policies/vint/more_apartments/eval_700000.json" in card
+
+
+def test_nav_episodes_in_workers_repeat_the_sequential_ones() -> None:
+    from functools import partial
+
+    from robostack.policies.vint import evaluate as ev
+
+    make_methods = partial(ev.open_methods, ["classical"], "policies/vint", None, None)
+    one = ev.evaluate_methods(2, 900_000, set(), make_methods)
+    two = ev.evaluate_methods(2, 900_000, set(), make_methods, workers=2)
+    assert one == two and len(one) == 2
+    with pytest.raises(RobostackError, match="training apartments"):
+        ev.evaluate_methods(2, 900_000, {900_003}, make_methods)

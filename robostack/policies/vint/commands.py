@@ -67,7 +67,7 @@ def navigator_config(close_threshold: float | None, goal_threshold: float | None
 @register("command", "eval/nav-imagegoal")
 class EvalNavImageGoal(Command):
     help = "image-goal navigation in unseen apartments: vint, vint-nograph, classical or bearing"
-    example = "robostack eval nav-imagegoal --policy vint --episodes 50 --seed 900000 --json"
+    example = "robostack eval nav-imagegoal --policy vint --episodes 50 --seed 900000 --workers 2 --json"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
@@ -79,17 +79,21 @@ class EvalNavImageGoal(Command):
         parser.add_argument("--node-every", type=int, default=None, help="frames between graph nodes (4)")
         parser.add_argument("--close-threshold", type=float, default=None, help="frames; node reached (3)")
         parser.add_argument("--goal-threshold", type=float, default=None, help="frames; goal reached (3)")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="processes sharing the episodes (same figures, sooner)"
+        )
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
         parser.add_argument("--save", type=Path, default=None, help="also write the figures to this JSON")
 
     def run(self, args: argparse.Namespace) -> int:
-        import torch
+        from functools import partial
 
         from robostack.core.errors import RobostackError
         from robostack.core.logging import progress
+        from robostack.core.parallel import use_one_torch_thread
         from robostack.policies.vint import evaluate as ev
 
-        torch.set_num_threads(1)
+        use_one_torch_thread()
         names = [n.strip() for n in args.policy.split(",") if n.strip()]
         bad = [n for n in names if n not in ev.METHODS]
         if bad or not names:
@@ -98,21 +102,25 @@ class EvalNavImageGoal(Command):
             raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
         if args.node_every is not None and args.node_every < 1:
             raise RobostackError(f"--node-every must be at least 1, got {args.node_every}")
+        if args.workers < 1:
+            raise RobostackError(f"--workers must be at least 1, got {args.workers}")
         navigator = navigator_config(args.close_threshold, args.goal_threshold)
-        methods = {n: ev.make_method(n, args.checkpoint, navigator, args.node_every) for n in names}
+        make_methods = partial(ev.open_methods, names, args.checkpoint, navigator, args.node_every)
         exclude: set[int] = set()
-        for method in methods.values():
+        for method in make_methods().values():
             if isinstance(method, ev.ViNTMethod):
                 exclude |= set(method.policy.config.train_apartment_seeds)
-        rows: dict[str, list[dict[str, float]]] = {n: [] for n in names}
+        successes = dict.fromkeys(names, 0.0)
         with progress() as bar:
             task = bar.add_task("nav-imagegoal", total=args.episodes, status="")
-            for episode in ev.episodes_for(args.episodes, args.seed, exclude):
-                for name, method in methods.items():
-                    rows[name].append(ev.run_method(method, episode))
-                status = "  ".join(f"{n} {sum(r['success'] for r in rows[n]):.0f}" for n in names)
-                bar.update(task, advance=1, status=status)
-        results = {n: ev.summarise(r) for n, r in rows.items()}
+
+            def tick(row: dict[str, dict[str, float]]) -> None:
+                for name in names:
+                    successes[name] += row[name]["success"]
+                bar.update(task, advance=1, status="  ".join(f"{n} {successes[n]:.0f}" for n in names))
+
+            rows = ev.evaluate_methods(args.episodes, args.seed, exclude, make_methods, args.workers, tick)
+        results = {n: ev.summarise([row[n] for row in rows]) for n in names}
         out = results[names[0]] if len(names) == 1 else results
         if args.save:
             args.save.write_text(json.dumps(results, indent=2) + "\n")

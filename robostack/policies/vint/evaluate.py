@@ -22,6 +22,7 @@ Diagnostics (privileged; they check the controller and env path, not a learned m
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from robostack.core.errors import RobostackError
+from robostack.core.parallel import run_episodes
 from robostack.core.types import Action, Observation
 from robostack.data.nav_dataset import drive, plan, pursue, sample_goal, wrap
 
@@ -247,18 +249,48 @@ def make_method(
     raise RobostackError(f"unknown method {name!r}; expected one of {', '.join(METHODS)}")
 
 
-def episodes_for(count: int, seed: int, exclude: set[int]) -> list[Episode]:
-    """``count`` episodes from seeds ``seed, seed+1, …`` (skipping seeds where no goal fits)."""
+def open_methods(
+    names: list[str], checkpoint: str, navigator: NavigatorConfig | None, node_every: int | None
+) -> dict[str, Method]:
+    """Every named method: the state `core.parallel.run_episodes` hands `episode_in_every_method`."""
+    return {name: make_method(name, checkpoint, navigator, node_every) for name in names}
+
+
+def episode_in_every_method(methods: dict[str, Method], seed: int) -> dict[str, dict[str, float]] | None:
+    """Apartment ``seed``'s episode once per method (every method meets the same episode), or None
+    where no goal fits."""
+    episode = make_episode(seed)
+    if episode is None:
+        return None
+    return {name: run_method(method, episode) for name, method in methods.items()}
+
+
+def evaluate_methods(
+    count: int,
+    seed: int,
+    exclude: set[int],
+    make_methods: Callable[[], dict[str, Method]],
+    workers: int = 1,
+    on_episode: Callable[[dict[str, dict[str, float]]], None] | None = None,
+) -> list[dict[str, dict[str, float]]]:
+    """Per-method figures of the first ``count`` seeds from ``seed`` where a goal fits, in seed order.
+    Each round asks for as many seeds as are still missing, so ``workers`` processes run no more
+    episodes than one process would."""
     if exclude & set(range(seed, seed + 4 * count)):
         raise RobostackError(f"--seed {seed}: these apartments overlap the policy's training apartments")
-    out: list[Episode] = []
-    s = seed
-    while len(out) < count:
-        episode = make_episode(s)
-        if episode is not None:
-            out.append(episode)
-        s += 1
-    return out
+
+    def tick(row: dict[str, dict[str, float]] | None) -> None:
+        if row is not None and on_episode is not None:
+            on_episode(row)
+
+    rows: list[dict[str, dict[str, float]]] = []
+    start = seed
+    while len(rows) < count:
+        seeds = range(start, start + count - len(rows))
+        found = run_episodes(make_methods, episode_in_every_method, seeds, min(workers, len(seeds)), tick)
+        rows += [row for row in found if row is not None]
+        start = seeds.stop
+    return rows
 
 
 def summarise(rows: list[dict[str, float]]) -> dict[str, float | int]:
