@@ -108,12 +108,22 @@ class EvalApartment(Command):
         parser.add_argument("--skills", default="classical")
         parser.add_argument("--episodes", type=int, default=50)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--workers", type=int, default=1, help="processes sharing the episodes (same figures, sooner)"
+        )
         parser.add_argument("--json", action="store_true")
 
     def run(self, args: argparse.Namespace) -> int:
+        from robostack.core.errors import RobostackError
+        from robostack.core.parallel import use_one_torch_thread
         from robostack.runtime.evaluation import evaluate_apartment
 
-        summary = evaluate_apartment(args.episodes, args.seed, args.skills, show_progress=True)
+        if args.episodes < 1 or args.workers < 1:
+            raise RobostackError(
+                f"--episodes and --workers must be at least 1, got {args.episodes}, {args.workers}"
+            )
+        use_one_torch_thread()
+        summary = evaluate_apartment(args.episodes, args.seed, args.skills, True, args.workers)
         if args.json:
             print_json(summary)
         else:

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from robostack.core.logging import progress
+from robostack.core.parallel import run_episodes
 from robostack.core.types import EpisodeResult, SkillResult
-
-
-@dataclass(frozen=True)
-class EpisodeSpec:
-    seed: int
-    instruction: str
 
 
 def apartment_instruction(seed: int) -> str:
@@ -37,8 +32,18 @@ def apartment_instruction(seed: int) -> str:
     return f"put the {obj.name} on the {receptacle.name}"
 
 
-def apartment_suite(episodes: int, seed: int) -> list[EpisodeSpec]:
-    return [EpisodeSpec(seed + i, apartment_instruction(seed + i)) for i in range(episodes)]
+def skills_of(skills: str) -> str:
+    """The state `core.parallel.run_episodes` hands `apartment_episode`: every episode builds its
+    own apartment and robot, so the skills spec is all it shares."""
+    return skills
+
+
+def apartment_episode(skills: str, seed: int) -> EpisodeResult:
+    """The generated instruction of apartment ``seed``, carried out with ``skills``."""
+    from robostack.runtime.episode import EpisodeConfig, run_episode
+
+    config = EpisodeConfig(instruction=apartment_instruction(seed), seed=seed, skills=skills, video=False)
+    return run_episode(config, show_progress=False)
 
 
 def summarise(results: list[EpisodeResult]) -> dict[str, float]:
@@ -65,20 +70,26 @@ def summarise(results: list[EpisodeResult]) -> dict[str, float]:
     }
 
 
-def evaluate_apartment(episodes: int, seed: int, skills: str, show_progress: bool = True) -> dict[str, Any]:
-    from robostack.runtime.episode import EpisodeConfig, run_episode
-
-    results: list[EpisodeResult] = []
-    failures: list[str] = []
+def evaluate_apartment(
+    episodes: int, seed: int, skills: str, show_progress: bool = True, workers: int = 1
+) -> dict[str, Any]:
+    """The suite's figures on apartments ``seed, seed + 1, ...``; ``workers`` processes print the
+    same ones sooner."""
+    done: list[EpisodeResult] = []
     with progress(disable=not show_progress) as bar:
         task = bar.add_task("eval apartment", total=episodes, status="")
-        for spec in apartment_suite(episodes, seed):
-            config = EpisodeConfig(instruction=spec.instruction, seed=spec.seed, skills=skills, video=False)
-            result = run_episode(config, show_progress=False)
-            results.append(result)
-            if not result.success:
-                failed = next(r for r in result.subtasks if not r.success)
-                failures.append(f"seed {spec.seed}: {failed.subtask} {failed.reason}")
-            rate = np.mean([r.success for r in results])
-            bar.update(task, advance=1, status=f"success {rate:.0%}")
+
+        def tick(result: EpisodeResult) -> None:
+            done.append(result)
+            bar.update(task, advance=1, status=f"success {np.mean([r.success for r in done]):.0%}")
+
+        seeds = range(seed, seed + episodes)
+        make_state = partial(skills_of, skills)
+        results = run_episodes(make_state, apartment_episode, seeds, min(workers, episodes), tick)
+    failures = [first_failure(s, r) for s, r in zip(seeds, results, strict=True) if not r.success]
     return {**summarise(results), "failures": failures}
+
+
+def first_failure(seed: int, result: EpisodeResult) -> str:
+    failed = next(r for r in result.subtasks if not r.success)
+    return f"seed {seed}: {failed.subtask} {failed.reason}"

@@ -73,3 +73,14 @@ def test_world_without_privileged_map_is_recorded_from_odometry():
     assert result.subtasks[0].success
     start, end = result.trajectory[0], result.trajectory[-1]
     assert (end[0] - start[0]) ** 2 + (end[1] - start[1]) ** 2 > 1.0
+
+
+def test_apartment_suite_in_workers_repeats_the_sequential_one():
+    from robostack.runtime.evaluation import evaluate_apartment
+
+    def figures(workers):
+        summary = evaluate_apartment(2, 0, "classical", show_progress=False, workers=workers)
+        summary.pop("wall_time_per_episode_s")
+        return summary
+
+    assert figures(1) == figures(2)
