@@ -26,6 +26,24 @@ class Command:
         raise NotImplementedError
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1 (a bad value is argparse's one-line error)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def add_workers_argument(parser: argparse.ArgumentParser) -> None:
+    """``--workers N`` of the evaluation commands (`core.parallel.run_episodes`)."""
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="processes sharing the episodes (same figures, sooner)",
+    )
+
+
 def print_json(data: Any) -> None:
     """JSON on stdout; NaN (a figure with nothing to measure) becomes null."""
 

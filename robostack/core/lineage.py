@@ -59,7 +59,7 @@ def start_phase(
 ) -> None:
     """Record in ``out`` the phases of the checkpoint it continues from, then this run.
 
-    The parent's current log is copied to ``out`` as ``train_log_phase<N>.json`` (with its
+    The parent's ``current_log`` is copied to ``out`` as ``<its stem>_phase<N>.json`` (with its
     earlier logs), so ``out`` alone holds the whole history once this run is adopted.
     """
     out = Path(out)

@@ -29,6 +29,11 @@ def use_one_torch_thread() -> None:
     torch.set_num_threads(1)
 
 
+def keep(state: State) -> State:
+    """``partial(keep, state)`` is a ``make_state`` that hands over a state already built here."""
+    return state
+
+
 def _start_worker(make_state: Callable[[], Any]) -> None:
     global _state
     use_one_torch_thread()
@@ -50,7 +55,9 @@ def run_episodes(
     """``episode(state, seed)`` for every seed. With ``workers`` > 1 they run in that many spawned
     processes, each with its own ``make_state()``, and both callables must be picklable
     (module-level functions or partials of them); otherwise in this process, ending with
-    ``close(state)``. ``on_result`` sees each result as it finishes; the list is in seed order."""
+    ``close(state)``. ``on_result`` sees each result as it finishes; the list is in seed order.
+    More workers than seeds would only start idle processes, so there are never more."""
+    workers = min(workers, len(seeds))
     if workers > 1:
         return _run_in_workers(make_state, episode, seeds, workers, on_result)
     state = make_state()

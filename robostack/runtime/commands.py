@@ -7,7 +7,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from robostack.core.command import Command, print_figures, print_json
+from robostack.core.command import Command, add_workers_argument, print_figures, print_json
 from robostack.core.config import load_config, validate_config
 from robostack.core.registry import register
 
@@ -108,9 +108,7 @@ class EvalApartment(Command):
         parser.add_argument("--skills", default="classical")
         parser.add_argument("--episodes", type=int, default=50)
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument(
-            "--workers", type=int, default=1, help="processes sharing the episodes (same figures, sooner)"
-        )
+        add_workers_argument(parser)
         parser.add_argument("--json", action="store_true")
 
     def run(self, args: argparse.Namespace) -> int:
@@ -118,10 +116,8 @@ class EvalApartment(Command):
         from robostack.core.parallel import use_one_torch_thread
         from robostack.runtime.evaluation import evaluate_apartment
 
-        if args.episodes < 1 or args.workers < 1:
-            raise RobostackError(
-                f"--episodes and --workers must be at least 1, got {args.episodes}, {args.workers}"
-            )
+        if args.episodes < 1:
+            raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
         use_one_torch_thread()
         summary = evaluate_apartment(args.episodes, args.seed, args.skills, True, args.workers)
         if args.json:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from robostack.core.logging import progress
-from robostack.core.parallel import run_episodes
+from robostack.core.parallel import keep, run_episodes
 from robostack.core.types import EpisodeResult, SkillResult
 
 
@@ -30,12 +30,6 @@ def apartment_instruction(seed: int) -> str:
     others = [f for f in layout.furniture if f.name != obj.furniture]
     receptacle = others[int(rng.integers(len(others)))]
     return f"put the {obj.name} on the {receptacle.name}"
-
-
-def skills_of(skills: str) -> str:
-    """The state `core.parallel.run_episodes` hands `apartment_episode`: every episode builds its
-    own apartment and robot, so the skills spec is all it shares."""
-    return skills
 
 
 def apartment_episode(skills: str, seed: int) -> EpisodeResult:
@@ -84,8 +78,8 @@ def evaluate_apartment(
             bar.update(task, advance=1, status=f"success {np.mean([r.success for r in done]):.0%}")
 
         seeds = range(seed, seed + episodes)
-        make_state = partial(skills_of, skills)
-        results = run_episodes(make_state, apartment_episode, seeds, min(workers, episodes), tick)
+        # every episode builds its own apartment and robot: the skills spec is all they share
+        results = run_episodes(partial(keep, skills), apartment_episode, seeds, workers, tick)
     failures = [first_failure(s, r) for s, r in zip(seeds, results, strict=True) if not r.success]
     return {**summarise(results), "failures": failures}
 

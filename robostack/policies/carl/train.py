@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from robostack.core.errors import ConfigError, RobostackError
+from robostack.core.lineage import CURRENT_LOG
 from robostack.core.logging import console, progress
 from robostack.core.schedule import set_lr
 from robostack.core.seeding import seed_everything
@@ -37,7 +38,7 @@ EnvFactory = Callable[[TrainConfig, int], Any]
 """(config, rank) → a gymnasium VectorEnv with the driving spaces."""
 
 CHECKPOINT_DIR = "checkpoint"
-TRAIN_LOG = "train_log.json"
+TRAIN_LOG = CURRENT_LOG  # the run's log, the newest phase of its lineage
 SEED_STRIDE = 10_000  # rank r's env seeds start at seed + r·stride (all < 1,000,000: training range)
 
 

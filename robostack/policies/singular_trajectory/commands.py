@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from robostack.core.command import Command
+from robostack.core.command import Command, add_workers_argument, positive_int
 from robostack.core.registry import register
 
 SCENE_CHOICES = ("eth", "hotel", "univ", "zara1", "zara2", "all")
@@ -27,13 +27,6 @@ def _scenes(choice: str) -> list[str]:
     return list(SCENES) if choice == "all" else [choice]
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
 @register("command", "train/singular-trajectory")
 class TrainSingularTrajectory(Command):
     help = "train SingularTrajectory leave-one-out models on ETH-UCY"
@@ -44,12 +37,12 @@ class TrainSingularTrajectory(Command):
         parser.add_argument("--data", type=Path, default=None, help="ETH-UCY split directory")
         parser.add_argument("--out", type=Path, default=None, help="checkpoint root (per-scene folders)")
         parser.add_argument("--deterministic", action="store_true", help="1 anchor / 1 sample model")
-        parser.add_argument("--epochs", type=_positive, default=256, help="original: 256")
+        parser.add_argument("--epochs", type=positive_int, default=256, help="original: 256")
         parser.add_argument(
-            "--lr-step", type=_positive, default=None, help="StepLR period (default epochs/4)"
+            "--lr-step", type=positive_int, default=None, help="StepLR period (default epochs/4)"
         )
         parser.add_argument("--batches-per-epoch", type=int, default=0, help="cap per epoch (0 = all)")
-        parser.add_argument("--threads", type=_positive, default=1, help="torch CPU threads")
+        parser.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
             "--init", type=Path, default=None, help="continue from this checkpoint (one --scene only)"
@@ -130,7 +123,7 @@ class EvalTrajectory(Command):
         parser.add_argument("--scene", choices=SCENE_CHOICES, default="all")
         parser.add_argument("--data", type=Path, default=None, help="ETH-UCY split directory")
         parser.add_argument("--checkpoints", type=Path, default=None, help="checkpoint root")
-        parser.add_argument("--threads", type=_positive, default=1)
+        parser.add_argument("--threads", type=positive_int, default=1)
         parser.add_argument(
             "--oracle-maps",
             action="store_true",
@@ -160,19 +153,14 @@ class EvalSocialNav(Command):
     example = "robostack eval social-nav --episodes 50 --seed 0 --workers 2 --json"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--episodes", type=_positive, default=50)
+        parser.add_argument("--episodes", type=positive_int, default=50)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
             "--scene", choices=SCENE_CHOICES[:-1], default="zara1", help="replayed test scene"
         )
         parser.add_argument("--data", type=Path, default=None, help="ETH-UCY split directory")
         parser.add_argument("--checkpoints", type=Path, default=None, help="checkpoint root")
-        parser.add_argument(
-            "--workers",
-            type=_positive,
-            default=1,
-            help="processes sharing the episodes (same results, sooner)",
-        )
+        add_workers_argument(parser)
         parser.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     def run(self, args: argparse.Namespace) -> int:
@@ -194,7 +182,7 @@ class EvalSocialNav(Command):
                 partial(open_crowd_skills, root / args.scene, world),
                 episode_in_every_mode,
                 seeds,
-                min(args.workers, len(seeds)),
+                args.workers,
                 lambda _: bar.update(task, advance=1),
             )
         results = {mode: summarise([row[mode] for row in rows]) for mode in MODES}

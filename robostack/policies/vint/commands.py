@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from robostack.core.command import Command, print_json
+from robostack.core.command import Command, add_workers_argument, print_json
 from robostack.core.registry import register
 
 if TYPE_CHECKING:
@@ -79,9 +79,7 @@ class EvalNavImageGoal(Command):
         parser.add_argument("--node-every", type=int, default=None, help="frames between graph nodes (4)")
         parser.add_argument("--close-threshold", type=float, default=None, help="frames; node reached (3)")
         parser.add_argument("--goal-threshold", type=float, default=None, help="frames; goal reached (3)")
-        parser.add_argument(
-            "--workers", type=int, default=1, help="processes sharing the episodes (same figures, sooner)"
-        )
+        add_workers_argument(parser)
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
         parser.add_argument("--save", type=Path, default=None, help="also write the figures to this JSON")
 
@@ -90,7 +88,7 @@ class EvalNavImageGoal(Command):
 
         from robostack.core.errors import RobostackError
         from robostack.core.logging import progress
-        from robostack.core.parallel import use_one_torch_thread
+        from robostack.core.parallel import keep, use_one_torch_thread
         from robostack.policies.vint import evaluate as ev
 
         use_one_torch_thread()
@@ -102,14 +100,18 @@ class EvalNavImageGoal(Command):
             raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
         if args.node_every is not None and args.node_every < 1:
             raise RobostackError(f"--node-every must be at least 1, got {args.node_every}")
-        if args.workers < 1:
-            raise RobostackError(f"--workers must be at least 1, got {args.workers}")
         navigator = navigator_config(args.close_threshold, args.goal_threshold)
-        make_methods = partial(ev.open_methods, names, args.checkpoint, navigator, args.node_every)
+        methods = ev.open_methods(names, args.checkpoint, navigator, args.node_every)
         exclude: set[int] = set()
-        for method in make_methods().values():
+        for method in methods.values():
             if isinstance(method, ev.ViNTMethod):
                 exclude |= set(method.policy.config.train_apartment_seeds)
+        # one process drives the methods built here; each worker builds its own
+        make_methods = (
+            partial(ev.open_methods, names, args.checkpoint, navigator, args.node_every)
+            if args.workers > 1
+            else partial(keep, methods)
+        )
         successes = dict.fromkeys(names, 0.0)
         with progress() as bar:
             task = bar.add_task("nav-imagegoal", total=args.episodes, status="")

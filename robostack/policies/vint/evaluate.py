@@ -287,7 +287,7 @@ def evaluate_methods(
     start = seed
     while len(rows) < count:
         seeds = range(start, start + count - len(rows))
-        found = run_episodes(make_methods, episode_in_every_method, seeds, min(workers, len(seeds)), tick)
+        found = run_episodes(make_methods, episode_in_every_method, seeds, workers, tick)
         rows += [row for row in found if row is not None]
         start = seeds.stop
     return rows

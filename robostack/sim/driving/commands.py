@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from robostack.core.command import Command, print_figures
+from robostack.core.command import Command, add_workers_argument, print_figures
 from robostack.core.errors import ConfigError, RobostackError
 from robostack.core.registry import register
 
@@ -59,9 +59,7 @@ class EvalDriving(Command):
         parser.add_argument(
             "--network", default=None, help="grid | spider | rand | a .net.xml (default: the policy's)"
         )
-        parser.add_argument(
-            "--workers", type=int, default=1, help="processes sharing the episodes (same results, sooner)"
-        )
+        add_workers_argument(parser)
         parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     def run(self, args: argparse.Namespace) -> int:

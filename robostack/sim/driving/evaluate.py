@@ -103,8 +103,8 @@ def evaluate(
             rc = sum(r.route_completion for r in done) / len(done)
             bar.update(task, advance=1, status=f"RC {100 * rc:.1f}%")
 
-        workers = min(workers, episodes)
-        make_state = partial(open_worker, load, config) if workers > 1 else partial(with_env, policy, config)
+        parallel = min(workers, episodes) > 1
+        make_state = partial(open_worker, load, config) if parallel else partial(with_env, policy, config)
         seeds = range(seed, seed + episodes)
         results = run_episodes(make_state, drive_state_episode, seeds, workers, tick, close=close_env)
     summary: dict[str, Any] = summarise(results)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from robostack.core.command import Command, print_figures
+from robostack.core.command import Command, add_workers_argument, print_figures
 from robostack.core.registry import register
 
 POLICIES = ("heuristic", "m2t2")
@@ -46,9 +46,7 @@ class EvalPickPlace(Command):
         parser.add_argument("--checkpoint", default=None, help="m2t2: folder (default policies/m2t2)")
         parser.add_argument("--episodes", type=int, default=100)
         parser.add_argument("--seed", type=int, default=1000, help="first test-scene seed")
-        parser.add_argument(
-            "--workers", type=int, default=1, help="processes sharing the episodes (same results, sooner)"
-        )
+        add_workers_argument(parser)
         parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
         parser.add_argument("--no-progress", action="store_true")
 
@@ -64,8 +62,6 @@ class EvalPickPlace(Command):
             raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
         if args.seed < 0:
             raise RobostackError(f"--seed must be non-negative, got {args.seed}")
-        if args.workers < 1:
-            raise RobostackError(f"--workers must be at least 1, got {args.workers}")
         use_one_torch_thread()
         load = partial(load_pick_place_policy, args.policy, args.checkpoint)
         policy = load()

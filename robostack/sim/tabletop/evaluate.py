@@ -242,8 +242,8 @@ def evaluate(
     rebuilds its scene from its seed, so the outcomes equal the sequential ones."""
     if workers > 1 and load is None:
         raise ConfigError("parallel evaluation needs a picklable loader of the policy (load=...)")
-    workers = min(workers, episodes)
-    make_state = partial(open_worker, load, config) if workers > 1 else partial(with_world, policy, config)
+    parallel = min(workers, episodes) > 1
+    make_state = partial(open_worker, load, config) if parallel else partial(with_world, policy, config)
     seeds = range(seed, seed + episodes)
     outcomes = run_episodes(make_state, state_episode, seeds, workers, on_episode, close=close_world)
     grasped = sum(o.grasped for o in outcomes)
