@@ -183,6 +183,22 @@ def test_spread_out_keeps_rank_order_and_spacing() -> None:
     assert spread_out(xyz, 0.0, 2).tolist() == [0, 1]
 
 
+def test_support_mean_ranks_a_region_middle_above_its_edge() -> None:
+    from robostack.policies.m2t2.policy import support_mean
+
+    # A row of points 1 cm apart: the first six placeable in bin 0 (the last one most of all),
+    # the rest beyond the edge (the table); bin 1 holds nothing.
+    xyz = np.stack([np.arange(10) * 0.01, np.zeros(10), np.zeros(10)], 1)
+    prob = torch.zeros(2, 10)
+    prob[0, :6] = torch.tensor([0.8, 0.8, 0.8, 0.8, 0.8, 0.9])
+    smoothed = support_mean(prob, xyz, 0.015)
+    assert int(prob[0].argmax()) == 5 and int(smoothed[0].argmax()) == 4
+    assert smoothed[0, 4] == pytest.approx((0.8 + 0.8 + 0.9) / 3)
+    assert smoothed[0, 5] == pytest.approx((0.8 + 0.9 + 0.0) / 3)  # the table beyond counts as zero
+    assert smoothed[1].abs().sum() == 0 and smoothed[0, 6:].abs().sum() == 0  # never a new candidate
+    assert support_mean(torch.zeros(2, 10), xyz, 0.015).abs().sum() == 0
+
+
 def test_pick_place_runs_pool_by_episode() -> None:
     from robostack.policies.m2t2.model_card import combine_pick_place
 

@@ -69,6 +69,12 @@ class M2T2Config(StrictModel):
     collision_pool: int = Field(4, ge=1, description="candidates checked per grasp returned")
     grasp_spacing: float = Field(0.01, ge=0, description="returned grasps' contacts at least this far apart")
     placement_height: float = 0.02
+    place_support_radius: float = Field(
+        0.0,
+        ge=0,
+        description="rank placements by the mean place probability of the cloud within this xy distance "
+        "(0 = each point's own, as the original)",
+    )
     grid_resolution: float = 0.01
     # Loss weights and options (config.yaml of the original).
     object_weight: float = 2.0

@@ -50,6 +50,17 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _support_note(radius: float) -> list[str]:
+    """The card's line on `place_support_radius` (none when it is off, as in the original)."""
+    if radius <= 0:
+        return []
+    return [
+        f"Placements are ranked by the mean place probability within {radius * 100:g} cm in xy",
+        "(`place_support_radius`; the original ranks each point by its own), so the first one tried",
+        "lies inside a placeable region rather than on its rim.",
+    ]
+
+
 def _table(rows: dict[str, Any]) -> list[str]:
     lines = ["| figure | value |", "|---|---|"]
     return lines + [f"| {k} | {_fmt(v)} |" for k, v in rows.items() if not isinstance(v, dict)]
@@ -258,6 +269,7 @@ def write_model_card(directory: str | Path, stopped_command: str | None = None, 
         "multiples of 45° about z (placement bins roll with them), and at inference grasps whose open",
         "gripper (three boxes) hits the observed cloud or the table are dropped and the rest spread",
         "`grasp_spacing` apart, so the planner gets distinct candidates.",
+        *_support_note(cfg.place_support_radius),
         "Unchanged: MSG radii 0.05·2^l with 16/32 samples, 8 place",
         "queries with the projected object feature, task embedding, masked attention through the",
         "grouping indices in the order res3 → res2 → res1, post-LN, deep supervision on every stage,",
