@@ -66,4 +66,9 @@ def print_figures(figures: dict[str, Any], as_json: bool) -> None:
         return
     width = max((len(key) for key in figures), default=0)
     for key, value in figures.items():
-        print(f"{key:>{width}}: {value}")  # noqa: T201
+        if isinstance(value, list):  # one item a line (a list of failed episodes reads better so)
+            print(f"{key:>{width}}: {len(value)}")  # noqa: T201
+            for item in value:
+                print(f"{'':>{width}}  {item}")  # noqa: T201
+        else:
+            print(f"{key:>{width}}: {value}")  # noqa: T201

@@ -120,14 +120,7 @@ class EvalApartment(Command):
             raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
         use_one_torch_thread()
         summary = evaluate_apartment(args.episodes, args.seed, args.skills, True, args.workers)
-        if args.json:
-            print_json(summary)
-        else:
-            for key, value in summary.items():
-                if key != "failures":
-                    print(f"{key:>24}: {value}")
-            for line in summary["failures"]:
-                print(f"  failed {line}")
+        print_figures(summary, args.json)
         return 0
 
 

@@ -211,13 +211,17 @@ def test_pick_place_runs_pool_by_episode() -> None:
             "grasp_success": 0.6667,
             "pick_and_place_success": 0.5,
             "outcomes": {"success": 3, "grasp_failed": 2, "place_failed": 1},
+            "failures": ["seed 1005: a -> tray grasp_failed"],
         },
     ]
+    runs.reverse()  # failures come back in seed order, whatever order the files were read in
+    runs[1]["failures"] = ["seed 1001: b -> bowl place_failed"]
     pooled = combine_pick_place(runs)
     assert pooled["episodes"] == 10 and pooled["seeds"] == "1000-1003, 1004-1009"
     assert pooled["grasp_success"] == 0.6 and pooled["pick_and_place_success"] == 0.4
     assert abs(pooled["place_success"] - 4 / 6) < 1e-4
     assert pooled["outcomes"] == {"grasp_failed": 2, "place_failed": 1, "success": 3}
+    assert pooled["failures"] == ["seed 1001: b -> bowl place_failed", "seed 1005: a -> tray grasp_failed"]
 
 
 def test_gripper_collision_filter() -> None:

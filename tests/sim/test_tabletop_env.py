@@ -103,10 +103,13 @@ def test_parallel_pick_place_repeats_the_sequential_one() -> None:
 
     load = partial(load_pick_place_policy, "heuristic")
 
-    def ends(workers: int) -> list[tuple]:
+    def run(workers: int) -> tuple[list[tuple], list[str]]:
         result = evaluate(load(), episodes=3, seed=1000, config=SMALL, workers=workers, load=load)
-        return [(o.seed, o.target, o.grasped, o.placed, o.reason) for o in result.outcomes]
+        ends = [(o.seed, o.target, o.grasped, o.placed, o.reason) for o in result.outcomes]
+        return ends, result.summary()["failures"]
 
-    assert ends(1) == ends(2)
+    ends, failures = run(1)
+    assert (ends, failures) == run(2)
+    assert len(failures) == sum(reason != "success" for *_, reason in ends)  # a line per lost episode
     with pytest.raises(ConfigError, match="loader"):
         evaluate(load(), episodes=2, seed=1000, config=SMALL, workers=2)

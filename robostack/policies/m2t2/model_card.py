@@ -83,6 +83,7 @@ def combine_pick_place(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "place_success": round(placed / max(grasped, 1), 4),
         "pick_and_place_success": round(placed / max(episodes, 1), 4),
         "outcomes": dict(sorted(outcomes.items())),
+        "failures": [line for r in sorted(runs, key=lambda r: r["seed"]) for line in r.get("failures", [])],
     }
 
 
@@ -116,6 +117,9 @@ def pick_place_section(runs: list[dict[str, Any]], title: str, folder: str) -> l
     ]
     for policy, c in pooled.items():
         lines.append(f"| {policy} | " + " | ".join(str(c["outcomes"].get(k, 0)) for k in reasons) + " |")
+    for policy, c in pooled.items():
+        if c["failures"]:
+            lines += ["", f"Episodes {policy} lost:", "", *(f"- {line}" for line in c["failures"])]
     return lines
 
 

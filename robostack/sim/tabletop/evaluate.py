@@ -101,6 +101,11 @@ class PickPlaceResult:
             "outcomes": dict(sorted(reasons.items())),
             "pick_and_place_by_receptacle": self.by_receptacle(),
             "object_split": "test (unseen models)",
+            "failures": [
+                f"seed {o.seed}: {o.target} -> {o.receptacle} {o.reason}"
+                for o in self.outcomes
+                if o.reason != "success"
+            ],
         }
 
 
