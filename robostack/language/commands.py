@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from robostack.core.command import Command
+from robostack.core.command import Command, positive_int
 from robostack.core.errors import RobostackError
 from robostack.core.registry import register
 from robostack.core.types import Plan
@@ -165,22 +165,15 @@ class GroundCommand(Command):
         return 0
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
 def _add_cv_arguments(parser: argparse.ArgumentParser, models_default: str) -> None:
     parser.add_argument(
         "--data", type=Path, default=None, help="GLAMDP folder (default ../shared/data/glamdp)"
     )
-    parser.add_argument("--folds", type=_positive, default=5, help="grouped k-fold (default 5)")
-    parser.add_argument("--runs", type=_positive, default=1, help="repeat the k-fold with new splits")
+    parser.add_argument("--folds", type=positive_int, default=5, help="grouped k-fold (default 5)")
+    parser.add_argument("--runs", type=positive_int, default=1, help="repeat the k-fold with new splits")
     parser.add_argument("--models", default=models_default, help="comma-separated model kinds")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=_positive, default=1, help="torch CPU threads")
+    parser.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads")
     parser.add_argument(
         "--split",
         choices=("grouped", "random"),
@@ -423,7 +416,7 @@ class BenchLanguage(Command):
     example = "robostack bench language --json"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--threads", type=_positive, default=1, help="torch CPU threads (default 1)")
+        parser.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads (default 1)")
         parser.add_argument("--no-snap", action="store_true", help="skip the MiniLM world-grounding timing")
         parser.add_argument("--json", action="store_true", help="one-line JSON")
 
@@ -442,7 +435,7 @@ class EvalLanguage(Command):
         parser.add_argument(
             "--cv", action="store_true", help="rerun the GLAMDP k-fold (slow) instead of cv.json"
         )
-        parser.add_argument("--folds", type=_positive, default=5)
+        parser.add_argument("--folds", type=positive_int, default=5)
         parser.add_argument("--json", action="store_true", help="one-line JSON")
 
     def run(self, args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from robostack.core.command import Command, add_workers_argument, print_figures, print_json
+from robostack.core.command import Command, add_workers_argument, positive_int, print_figures, print_json
 from robostack.core.config import load_config, validate_config
 from robostack.core.registry import register
 
@@ -106,20 +106,17 @@ class EvalApartment(Command):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--skills", default="classical")
-        parser.add_argument("--episodes", type=int, default=50)
+        parser.add_argument("--episodes", type=positive_int, default=50)
         parser.add_argument("--seed", type=int, default=0)
         add_workers_argument(parser)
         parser.add_argument("--json", action="store_true")
 
     def run(self, args: argparse.Namespace) -> int:
-        from robostack.core.errors import RobostackError
         from robostack.core.parallel import use_one_torch_thread
         from robostack.runtime.evaluation import evaluate_apartment
 
-        if args.episodes < 1:
-            raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
         use_one_torch_thread()
-        summary = evaluate_apartment(args.episodes, args.seed, args.skills, True, args.workers)
+        summary = evaluate_apartment(args.episodes, args.seed, args.skills, workers=args.workers)
         print_figures(summary, args.json)
         return 0
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from robostack.core.command import Command, add_workers_argument, print_json
+from robostack.core.command import Command, add_workers_argument, positive_int, print_json
 from robostack.core.registry import register
 
 if TYPE_CHECKING:
@@ -73,10 +73,12 @@ class EvalNavImageGoal(Command):
         parser.add_argument(
             "--policy", default="vint", help="a method or a comma list (vint,vint-nograph,classical,bearing)"
         )
-        parser.add_argument("--episodes", type=int, default=50)
+        parser.add_argument("--episodes", type=positive_int, default=50)
         parser.add_argument("--seed", type=int, default=900_000, help="first apartment seed")
         parser.add_argument("--checkpoint", default="policies/vint", help="ViNT policy folder")
-        parser.add_argument("--node-every", type=int, default=None, help="frames between graph nodes (4)")
+        parser.add_argument(
+            "--node-every", type=positive_int, default=None, help="frames between graph nodes (4)"
+        )
         parser.add_argument("--close-threshold", type=float, default=None, help="frames; node reached (3)")
         parser.add_argument("--goal-threshold", type=float, default=None, help="frames; goal reached (3)")
         add_workers_argument(parser)
@@ -96,10 +98,6 @@ class EvalNavImageGoal(Command):
         bad = [n for n in names if n not in ev.METHODS]
         if bad or not names:
             raise RobostackError(f"--policy: unknown {bad or names}; expected from {', '.join(ev.METHODS)}")
-        if args.episodes < 1:
-            raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
-        if args.node_every is not None and args.node_every < 1:
-            raise RobostackError(f"--node-every must be at least 1, got {args.node_every}")
         navigator = navigator_config(args.close_threshold, args.goal_threshold)
         methods = ev.open_methods(names, args.checkpoint, navigator, args.node_every)
         exclude: set[int] = set()

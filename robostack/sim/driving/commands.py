@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from robostack.core.command import Command, add_workers_argument, print_figures
+from robostack.core.command import Command, add_workers_argument, positive_int, print_figures
 from robostack.core.errors import ConfigError, RobostackError
 from robostack.core.registry import register
 
@@ -49,7 +49,7 @@ class EvalDriving(Command):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--policy", default="carl", choices=POLICIES)
         parser.add_argument("--checkpoint", default=CARL_DIR, help=f"carl: folder (default {CARL_DIR})")
-        parser.add_argument("--episodes", type=int, default=50)
+        parser.add_argument("--episodes", type=positive_int, default=50)
         parser.add_argument(
             "--seed",
             type=int,

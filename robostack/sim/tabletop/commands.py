@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from robostack.core.command import Command, add_workers_argument, print_figures
+from robostack.core.command import Command, add_workers_argument, positive_int, print_figures
 from robostack.core.registry import register
 
 POLICIES = ("heuristic", "m2t2")
@@ -44,7 +44,7 @@ class EvalPickPlace(Command):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--policy", choices=POLICIES, default="heuristic")
         parser.add_argument("--checkpoint", default=None, help="m2t2: folder (default policies/m2t2)")
-        parser.add_argument("--episodes", type=int, default=100)
+        parser.add_argument("--episodes", type=positive_int, default=100)
         parser.add_argument("--seed", type=int, default=1000, help="first test-scene seed")
         add_workers_argument(parser)
         parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
@@ -58,8 +58,6 @@ class EvalPickPlace(Command):
         from robostack.core.parallel import use_one_torch_thread
         from robostack.sim.tabletop.evaluate import EpisodeOutcome, evaluate
 
-        if args.episodes < 1:
-            raise RobostackError(f"--episodes must be at least 1, got {args.episodes}")
         if args.seed < 0:
             raise RobostackError(f"--seed must be non-negative, got {args.seed}")
         use_one_torch_thread()
