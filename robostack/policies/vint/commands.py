@@ -26,6 +26,7 @@ class TrainViNT(Command):
         parser.add_argument("--steps", type=int, default=None)
         parser.add_argument("--max-minutes", type=float, default=None)
         parser.add_argument("--threads", type=int, default=None)
+        parser.add_argument("--device", default=None, help="torch device, e.g. cuda (default cpu)")
         parser.add_argument("--lr", type=float, default=None)
         parser.add_argument("--warmup-steps", type=int, default=None)
         parser.add_argument("--init-from", default=None, help="continue training a saved policy")
@@ -44,7 +45,7 @@ class TrainViNT(Command):
         cfg = load_config(TrainConfig, args.config) if args.config else TrainConfig()
         flags = {"dataset": args.dataset, "out": args.out, "steps": args.steps}
         flags.update({"max_minutes": args.max_minutes, "threads": args.threads, "lr": args.lr})
-        flags.update({"warmup_steps": args.warmup_steps, "init_from": args.init_from})
+        flags.update({"warmup_steps": args.warmup_steps, "init_from": args.init_from, "device": args.device})
         flags.update({"freeze_obs_encoder": args.freeze_obs_encoder, "note": args.note})
         cfg = cfg.model_copy(update={k: v for k, v in flags.items() if v is not None})
         summary = train(cfg)

@@ -39,6 +39,7 @@ class TrainConfig(StrictModel):
     val_batches: int = Field(12, ge=1)
     max_minutes: float = Field(60.0, gt=0, description="stop (and save) after this much wall time")
     threads: int = Field(1, ge=1, description="1 is fastest on a shared machine (no OpenMP spinning)")
+    device: str = Field("cpu", description="torch device to train on, e.g. cuda (bf16 autocast there)")
     seed: int = 0
     negative_prob: float = Field(0.1, ge=0, le=1)
     flip_prob: float = Field(0.5, ge=0, le=1, description="chance a training group is mirrored left-right")
@@ -73,8 +74,9 @@ def obs_token_tables(policy: ViNTPolicy, samples: NavSamples, flipped: bool) -> 
             label = f"cache obs tokens{' (mirrored)' if flip else ''}"
             task = bar.add_task(label, total=len(samples), status="")
             for lo in range(0, len(samples), 512):
-                images = samples.images[lo : lo + 512]
-                chunks.append(policy.net.encode_obs(policy.preprocess(images.flip(-1) if flip else images)))
+                images = samples.images[lo : lo + 512].to(next(policy.parameters()).device)
+                tokens = policy.net.encode_obs(policy.preprocess(images.flip(-1) if flip else images))
+                chunks.append(tokens.cpu())  # batches are assembled on the CPU
                 bar.update(task, advance=len(images))
         tables.append(torch.cat(chunks))
     policy.train()
@@ -89,12 +91,34 @@ def with_tokens(batch: dict[str, torch.Tensor], tables: list[torch.Tensor]) -> d
     return dict(batch, obs_tokens=tokens)
 
 
+def on_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+
+
 @torch.no_grad()
 def validate(policy: ViNTPolicy, batches: list[dict[str, torch.Tensor]]) -> dict[str, float]:
     policy.eval()
-    infos = [policy(b)[1] for b in batches]
+    with autocast(next(policy.parameters()).device):
+        infos = [policy(b)[1] for b in batches]
     policy.train()
     return {k: float(np.mean([i[k] for i in infos])) for k in infos[0]}
+
+
+def autocast(device: torch.device) -> torch.autocast:
+    """bf16 mixed precision on a GPU (the network's convolutions are small and latency-bound); none
+    on the CPU, so CPU runs keep their exact arithmetic."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+def training_device(name: str) -> torch.device:
+    """``name`` as a torch device, or one clear error when it is malformed or absent here."""
+    try:
+        device = torch.device(name)
+    except RuntimeError as exc:
+        raise RobostackError(f"--device {name!r}: not a torch device (cpu, cuda, cuda:1, ...)") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RobostackError(f"--device {name!r}: this machine has no CUDA GPU")
+    return device
 
 
 def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int | str]:
@@ -102,6 +126,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
     from robostack.data.nav_dataset import read_dataset, read_info
 
     torch.set_num_threads(cfg.threads)
+    device = training_device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     info = read_info(cfg.dataset)
@@ -127,6 +152,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
     policy = ViNTPolicy(model_cfg).train()
     if cfg.init_from:
         policy.load_state_dict(ViNTPolicy.from_pretrained(cfg.init_from).state_dict())
+    policy.to(device)
     caches: dict[str, list[torch.Tensor]] = {}
     if cfg.freeze_obs_encoder:
         for module in (policy.net.obs_encoder, policy.net.compress_obs):
@@ -134,6 +160,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
         caches = {"train": obs_token_tables(policy, train_set, flipped=cfg.flip_prob > 0)}
         caches["test"] = obs_token_tables(policy, test_set, flipped=False)
         val_batches = [with_tokens(b, caches["test"]) for b in val_batches]
+    val_batches = [on_device(b, device) for b in val_batches]
     trainable = [p for p in policy.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
     out = Path(cfg.out)
@@ -146,7 +173,9 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
         for step in range(cfg.steps):
             set_lr(opt, lr_at(step, cfg, (time.time() - began) / 60))
             batch = train_set.batch(cfg.groups, rng)
-            loss, step_info = policy(with_tokens(batch, caches["train"]) if caches else batch)
+            batch = on_device(with_tokens(batch, caches["train"]) if caches else batch, device)
+            with autocast(device):
+                loss, step_info = policy(batch)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
