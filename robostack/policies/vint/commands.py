@@ -100,17 +100,11 @@ class EvalNavImageGoal(Command):
         if bad or not names:
             raise RobostackError(f"--policy: unknown {bad or names}; expected from {', '.join(ev.METHODS)}")
         navigator = navigator_config(args.close_threshold, args.goal_threshold)
-        methods = ev.open_methods(names, args.checkpoint, navigator, args.node_every)
-        exclude: set[int] = set()
-        for method in methods.values():
-            if isinstance(method, ev.ViNTMethod):
-                exclude |= set(method.policy.config.train_apartment_seeds)
-        # one process drives the methods built here; each worker builds its own
-        make_methods = (
-            partial(ev.open_methods, names, args.checkpoint, navigator, args.node_every)
-            if args.workers > 1
-            else partial(keep, methods)
-        )
+        exclude = ev.training_apartments(names, args.checkpoint)
+        # each worker builds its own methods; one process builds them once, for every round
+        make_methods = partial(ev.open_methods, names, args.checkpoint, navigator, args.node_every)
+        if args.workers == 1:
+            make_methods = partial(keep, make_methods())
         successes = dict.fromkeys(names, 0.0)
         with progress() as bar:
             task = bar.add_task("nav-imagegoal", total=args.episodes, status="")

@@ -24,11 +24,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from robostack.core.config import load_config
 from robostack.core.errors import RobostackError
 from robostack.core.parallel import run_episodes
 from robostack.core.types import Action, Observation
@@ -37,7 +39,8 @@ from robostack.data.nav_dataset import drive, plan, pursue, sample_goal, wrap
 if TYPE_CHECKING:
     from robostack.policies.vint.navigator import NavigatorConfig
 
-METHODS = ("vint", "vint-nograph", "classical", "bearing", "oracle-waypoints", "oracle-waypoints-original-pd")
+VINT_METHODS = ("vint", "vint-nograph")
+METHODS = (*VINT_METHODS, "classical", "bearing", "oracle-waypoints", "oracle-waypoints-original-pd")
 SUCCESS_RADIUS = 1.0
 FPS = 4.0
 MAX_V, MAX_W = 0.5, 1.0
@@ -235,7 +238,7 @@ def make_method(
     name: str, checkpoint: str, navigator: NavigatorConfig | None = None, node_every: int | None = None
 ) -> Method:
     """A method by name; ``navigator`` (a `NavigatorConfig`) and ``node_every`` set ViNT's deployment."""
-    if name in ("vint", "vint-nograph"):
+    if name in VINT_METHODS:
         from robostack.policies.vint.policy import ViNTPolicy
 
         policy = ViNTPolicy.from_pretrained(checkpoint)
@@ -247,6 +250,16 @@ def make_method(
     if name.startswith("oracle-waypoints"):
         return OracleWaypointsMethod(original_rules=name.endswith("original-pd"))
     raise RobostackError(f"unknown method {name!r}; expected one of {', '.join(METHODS)}")
+
+
+def training_apartments(names: list[str], checkpoint: str) -> set[int]:
+    """The apartment seeds the checkpoint trained on, where a named method uses it (read from its
+    config alone, so the main process of a parallel evaluation never loads the network)."""
+    if not set(names) & set(VINT_METHODS):
+        return set()
+    from robostack.policies.vint.model import ViNTConfig
+
+    return set(load_config(ViNTConfig, Path(checkpoint) / "config.yaml").train_apartment_seeds)
 
 
 def open_methods(
