@@ -102,9 +102,8 @@ class EvalNavImageGoal(Command):
         navigator = navigator_config(args.close_threshold, args.goal_threshold)
         exclude = ev.training_apartments(names, args.checkpoint)
         # each worker builds its own methods; one process builds them once, for every round
-        make_methods = partial(ev.open_methods, names, args.checkpoint, navigator, args.node_every)
-        if args.workers == 1:
-            make_methods = partial(keep, make_methods())
+        open_all = partial(ev.open_methods, names, args.checkpoint, navigator, args.node_every)
+        make_methods = open_all if args.workers > 1 else partial(keep, open_all())
         successes = dict.fromkeys(names, 0.0)
         with progress() as bar:
             task = bar.add_task("nav-imagegoal", total=args.episodes, status="")

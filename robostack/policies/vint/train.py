@@ -95,6 +95,12 @@ def on_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str,
     return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
 
+def autocast(device: torch.device) -> torch.autocast:
+    """bf16 mixed precision on a GPU (the network's convolutions are small and latency-bound); none
+    on the CPU, so CPU runs keep their exact arithmetic."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
 @torch.no_grad()
 def validate(policy: ViNTPolicy, batches: list[dict[str, torch.Tensor]]) -> dict[str, float]:
     policy.eval()
@@ -102,12 +108,6 @@ def validate(policy: ViNTPolicy, batches: list[dict[str, torch.Tensor]]) -> dict
         infos = [policy(b)[1] for b in batches]
     policy.train()
     return {k: float(np.mean([i[k] for i in infos])) for k in infos[0]}
-
-
-def autocast(device: torch.device) -> torch.autocast:
-    """bf16 mixed precision on a GPU (the network's convolutions are small and latency-bound); none
-    on the CPU, so CPU runs keep their exact arithmetic."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
 def training_device(name: str) -> torch.device:
