@@ -17,7 +17,6 @@ from robostack.policies.vint.data import NavSamples, SampleConfig, mirror
 from robostack.policies.vint.model import ViNTConfig
 from robostack.policies.vint.navigator import TopoNavigator
 from robostack.policies.vint.policy import ViNTPolicy
-from robostack.policies.vint.train import training_device
 
 torch.set_num_threads(1)
 
@@ -153,15 +152,6 @@ def test_a_few_training_steps_lower_the_loss() -> None:
         opt.step()
         losses.append(info["loss"])
     assert losses[-1] < 0.5 * losses[0]
-
-
-def test_training_device_is_checked_before_any_work() -> None:
-    assert training_device("cpu").type == "cpu"
-    with pytest.raises(RobostackError, match="not a torch device"):
-        training_device("gpu0")
-    if not torch.cuda.is_available():
-        with pytest.raises(RobostackError, match="no CUDA GPU"):
-            training_device("cuda")
 
 
 def test_pd_controller_follows_the_original_rules() -> None:

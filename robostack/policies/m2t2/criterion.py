@@ -4,14 +4,14 @@ the five Panda control points (symmetric under finger swap) and the weighted wid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import torch
 from torch.nn import functional as F
 
 from robostack.policies.m2t2.config import WIDTH_BIN_WEIGHTS, M2T2Config
 from robostack.policies.m2t2.decoder import Prediction
-from robostack.policies.m2t2.grasp import build_grasp_poses, control_points
+from robostack.policies.m2t2.grasp import build_grasp_poses, control_points, width_bin_centres
 from robostack.policies.m2t2.matcher import hungarian, matching_cost
 
 
@@ -37,6 +37,11 @@ class SceneTarget:
     place_mask: torch.Tensor
     place_region: torch.Tensor
     has_place: bool
+
+    def to(self, device: torch.device) -> SceneTarget:
+        """The same labels on ``device``."""
+        moved = {f.name: getattr(self, f.name).to(device) for f in fields(self) if f.name != "has_place"}
+        return replace(self, **moved)
 
 
 def topk_bce(logits: torch.Tensor, targets: torch.Tensor, k: int) -> torch.Tensor:
@@ -86,7 +91,7 @@ class Criterion:
             "place_dice": zero,
         }
         matches: list[tuple] = []
-        pos_weight = torch.tensor(cfg.object_pos_weight)
+        pos_weight = torch.tensor(cfg.object_pos_weight, device=zero.device)
         for pred in preds:
             matches = []
             obj_target = torch.zeros_like(pred.objectness)
@@ -98,7 +103,7 @@ class Criterion:
                     continue
                 with torch.no_grad():
                     cost = matching_cost(pred.objectness[b], pred.grasp_masks[b], tgt.contact_masks)
-                rows, cols = (torch.as_tensor(x) for x in hungarian(cost))
+                rows, cols = (torch.as_tensor(x, device=zero.device) for x in hungarian(cost))
                 matches.append((rows, cols))
                 obj_target[b, rows] = 1.0
                 logits, gt = pred.grasp_masks[b, rows], tgt.contact_masks[cols]
@@ -135,8 +140,7 @@ class Criterion:
         """ADD-S (pred→GT, weight 100) and width CE at the labelled contact points of each scene.
         ``xyz`` ``B×N×3`` (same frame as the GT grasps); ``actions`` per point ``B×N×…``."""
         baseline, approach, width_logits = actions
-        bin_centres = torch.linspace(0, self.cfg.max_width, self.cfg.num_width_bins + 1)
-        bin_centres = (bin_centres[:-1] + bin_centres[1:]) / 2
+        bin_centres = width_bin_centres(self.cfg.num_width_bins, self.cfg.max_width).to(xyz.device)
         adds, width, count = xyz.sum() * 0, xyz.sum() * 0, 0
         for b, tgt in enumerate(targets):
             if tgt.contact_index.numel() == 0:
@@ -154,7 +158,8 @@ class Criterion:
                 if bool(gsel.any()):
                     scene_adds = scene_adds + adds_pred_to_gt(poses[sel], gt_poses[gsel]) * sel.float().mean()
             adds = adds + scene_adds
-            width = width + F.cross_entropy(logits, tgt.contact_width_bin, weight=self.width_weights)
+            weights = self.width_weights.to(logits.device)
+            width = width + F.cross_entropy(logits, tgt.contact_width_bin, weight=weights)
             count += 1
         if count:
             adds, width = adds / count, width / count

@@ -133,6 +133,15 @@ def collate(samples: list[tuple[dict[str, Any], SceneTarget]], cfg: M2T2Config) 
     return {"points": points, "held": held, "targets": [s[1] for s in samples]}
 
 
+def batch_to(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
+    """A `collate` batch, inputs and labels, on ``device``."""
+    return {
+        "points": batch["points"].to(device),
+        "held": batch["held"].to(device),
+        "targets": [t.to(device) for t in batch["targets"]],
+    }
+
+
 # -- synthetic scenes ------------------------------------------------------------------------------
 
 

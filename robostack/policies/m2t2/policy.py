@@ -100,7 +100,7 @@ class M2T2Policy(Pretrained, nn.Module):
         losses, _ = self.criterion.mask_losses(out.preds, batch["targets"])
         actions = self.net.actions(out.point_feats)
         losses.update(self.criterion.action_losses(batch["points"], actions, batch["targets"]))
-        loss = sum(losses.values(), torch.zeros(()))
+        loss = sum(losses.values(), batch["points"].new_zeros(()))
         info = {"loss": float(loss.detach())} | {k: float(v.detach()) for k, v in losses.items()}
         return loss, info
 

@@ -8,6 +8,7 @@ cleanly. At the end the model card is written from the log.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import time
@@ -19,12 +20,13 @@ import torch
 from pydantic import Field
 
 from robostack.core.config import StrictModel
+from robostack.core.devices import training_device
 from robostack.core.errors import RobostackError
 from robostack.core.lineage import command_line, start_phase
 from robostack.core.logging import progress
 from robostack.core.schedule import cosine_factor, set_lr
 from robostack.policies.m2t2.config import M2T2Config
-from robostack.policies.m2t2.data import collate, prepare_scene, synthetic_scene
+from robostack.policies.m2t2.data import batch_to, collate, prepare_scene, synthetic_scene
 from robostack.policies.m2t2.evaluate import evaluate_scenes
 from robostack.policies.m2t2.policy import M2T2Policy
 
@@ -41,6 +43,7 @@ class TrainConfig(StrictModel):
     val_minutes: float = Field(4.0, ge=0, description="validate at the first epoch end after this long")
     val_scenes: int = Field(24, ge=1, description="test scenes for the validation loss and figures")
     threads: int = Field(1, ge=1)
+    device: str = Field("cpu", description="torch device to train on, e.g. cuda (float32 there too)")
     seed: int = 0
     synthetic: int = Field(0, ge=0, description="train on this many synthetic box scenes instead of --data")
     init_from: str | None = None
@@ -127,17 +130,26 @@ def param_groups(policy: M2T2Policy, weight_decay: float) -> list[dict[str, Any]
     return [{"params": decay, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
 
 
-def validation_batches(scenes: Any, cfg: M2T2Config, batch_size: int) -> list[dict[str, Any]]:
+def validation_batches(
+    scenes: Any, cfg: M2T2Config, batch_size: int, device: torch.device
+) -> list[dict[str, Any]]:
     rng = np.random.default_rng(12345)
     samples = [prepare_scene(s, cfg, rng) for s in scenes]
-    return [collate(samples[i : i + batch_size], cfg) for i in range(0, len(samples), batch_size)]
+    starts = range(0, len(samples), batch_size)
+    return [batch_to(collate(samples[i : i + batch_size], cfg), device) for i in starts]
+
+
+def on_cpu(policy: M2T2Policy) -> M2T2Policy:
+    """The policy itself, or a CPU copy of it: inference and saving work on CPU tensors."""
+    device = next(policy.parameters()).device
+    return policy if device.type == "cpu" else copy.deepcopy(policy).cpu()
 
 
 @torch.no_grad()
 def validate(policy: M2T2Policy, batches: list[dict[str, Any]], scenes: list[Any]) -> dict[str, float]:
     policy.eval()
     infos = [policy(b)[1] for b in batches]
-    figures = evaluate_scenes(policy, scenes)
+    figures = evaluate_scenes(on_cpu(policy), scenes)
     policy.train()
     out = {k: float(np.mean([i[k] for i in infos])) for k in infos[0]}
     return out | {k: float(v) for k, v in figures.items()}
@@ -148,6 +160,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     from robostack.policies.m2t2.model_card import write_model_card
 
     torch.set_num_threads(cfg.threads)
+    device = training_device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     train_scenes, val_scenes, data_info = load_scenes(cfg)
@@ -156,8 +169,9 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     policy = M2T2Policy(cfg.model).train()
     if cfg.init_from:
         policy.load_state_dict(M2T2Policy.from_pretrained(cfg.init_from).state_dict())
+    policy.to(device)
     mcfg = policy.config
-    val_batches = validation_batches(val_scenes, mcfg, cfg.batch_size)
+    val_batches = validation_batches(val_scenes, mcfg, cfg.batch_size, device)
     opt = torch.optim.AdamW(param_groups(policy, cfg.weight_decay), lr=cfg.lr)
     out = Path(cfg.out)
     start_phase(out, cfg.init_from, command_line(), cfg.note)
@@ -188,6 +202,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
                 batch = collate(
                     [prepare_scene(s, mcfg, rng, int(m)) for s, m in zip(chosen, turns, strict=True)], mcfg
                 )
+                batch = batch_to(batch, device)
                 if cfg.cosine:
                     set_lr(opt, cfg.lr * cosine_factor((time.time() - began) / 60 / cfg.max_minutes))
                 loss, info = policy(batch)
@@ -205,7 +220,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
                 continue
             last_val = time.time()
             if isinstance(val_scenes, TrainScenes) and val_scenes.refresh():
-                val_batches = validation_batches(val_scenes, mcfg, cfg.batch_size)
+                val_batches = validation_batches(val_scenes, mcfg, cfg.batch_size, device)
             val = validate(policy, val_batches, list(val_scenes)) if val_batches else {"loss": math.nan}
             entry = {"epoch": epoch + 1, "step": step, "train_loss": float(np.mean(recent))}
             entry |= {"minutes": round((time.time() - began) / 60, 2)} | {
@@ -220,7 +235,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
             # is with no validation scenes: a NaN loss).
             if cfg.wait_for_data or not val["loss"] >= best:
                 best, saved = val["loss"], entry
-                policy.save_pretrained(out)
+                on_cpu(policy).save_pretrained(out)
             out.mkdir(parents=True, exist_ok=True)
             (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
             if stop:

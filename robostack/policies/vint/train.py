@@ -17,6 +17,7 @@ import torch
 from pydantic import Field
 
 from robostack.core.config import StrictModel, load_config
+from robostack.core.devices import training_device
 from robostack.core.errors import RobostackError
 from robostack.core.lineage import command_line, start_phase
 from robostack.core.logging import progress
@@ -108,17 +109,6 @@ def validate(policy: ViNTPolicy, batches: list[dict[str, torch.Tensor]]) -> dict
         infos = [policy(b)[1] for b in batches]
     policy.train()
     return {k: float(np.mean([i[k] for i in infos])) for k in infos[0]}
-
-
-def training_device(name: str) -> torch.device:
-    """``name`` as a torch device, or one clear error when it is malformed or absent here."""
-    try:
-        device = torch.device(name)
-    except RuntimeError as exc:
-        raise RobostackError(f"--device {name!r}: not a torch device (cpu, cuda, cuda:1, ...)") from exc
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise RobostackError(f"--device {name!r}: this machine has no CUDA GPU")
-    return device
 
 
 def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int | str]:
