@@ -326,3 +326,20 @@ def _torchrun_entry(out: Path) -> None:
 
 if __name__ == "__main__":
     _torchrun_entry(Path(sys.argv[1]))
+
+
+def test_ablation_figures_pool_the_seeds_of_each_setting() -> None:
+    from robostack.policies.carl.ablation import final_figures, seed_curves
+
+    def history(values: list[float]) -> list[dict[str, float]]:
+        return [{"samples": 256.0 * (i + 1), "route_completion": v} for i, v in enumerate(values)]
+
+    nan = float("nan")
+    runs = [history([nan, 0.2, 0.4]), history([0.1, nan, 0.3, 0.9])]  # the second ran one update more
+    x, rc = seed_curves(runs, window=2)
+    assert x.tolist() == [256.0, 512.0, 768.0]
+    np.testing.assert_allclose(rc[0], [nan, 20.0, 30.0])
+    np.testing.assert_allclose(rc[1], [10.0, 10.0, 30.0])
+    figures = final_figures({"simple_mb64": runs}, window=2)["simple_mb64"]
+    np.testing.assert_allclose(figures["per_seed"], [30.0, 60.0])
+    assert figures["mean"] == pytest.approx(45.0) and figures["std"] == pytest.approx(15.0)
