@@ -75,11 +75,13 @@ def model_card(directory: Path) -> str:
         lines += [
             "",
             "## Reward ablation",
-            "See `docs/carl_reward_ablation.png`; route completion (%) at the end of each run:",
+            f"`{ablation['command']}`; see `docs/carl_reward_ablation.png`. Route completion (%) of",
+            "training episodes at the end of each run (the mean of its last 5 updates), mean ± std over seeds:",
             "",
         ]
         lines += [
-            f"- {name}: {_fmt(v)}" for name, v in ablation.get("final_route_completion_pct", {}).items()
+            f"- {name}: {_fmt(v['mean'])} ± {_fmt(v['std'])} (seeds: {', '.join(map(_fmt, v['per_seed']))})"
+            for name, v in ablation["final_route_completion_pct"].items()
         ]
     return "\n".join(lines) + "\n"
 
