@@ -75,8 +75,8 @@ def model_card(directory: Path) -> str:
         lines += [
             "",
             "## Reward ablation",
-            f"`{ablation['command']}`; see `docs/carl_reward_ablation.png`. Route completion (%) of",
-            "training episodes at the end of each run (the mean of its last 5 updates), mean ± std over seeds:",
+            f"`{ablation['command']}`; see `docs/carl_reward_ablation.png`. Route completion (%) of training",
+            "episodes at the end of each run (the mean of its last 5 updates), mean ± std over seeds:",
             "",
         ]
         lines += [
