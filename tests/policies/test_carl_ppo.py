@@ -343,3 +343,14 @@ def test_ablation_figures_pool_the_seeds_of_each_setting() -> None:
     figures = final_figures({"simple_mb64": runs}, window=2)["simple_mb64"]
     np.testing.assert_allclose(figures["per_seed"], [30.0, 60.0])
     assert figures["mean"] == pytest.approx(45.0) and figures["std"] == pytest.approx(15.0)
+
+
+def test_ablation_equal_steps_scales_the_larger_mini_batch_epochs() -> None:
+    import argparse
+
+    from robostack.policies.carl.ablation import update_epochs
+
+    args = argparse.Namespace(update_epochs=3, minibatches=[64, 256], equal_steps=True)
+    assert (update_epochs(args, 64), update_epochs(args, 256)) == (3, 12)
+    args.equal_steps = False
+    assert (update_epochs(args, 64), update_epochs(args, 256)) == (3, 3)

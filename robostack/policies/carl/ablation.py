@@ -4,8 +4,10 @@
 
 Four PPO settings share the rollout and sample budget; only the reward (``simple``: CaRL's
 route-completion gain × soft penalties; ``summed``: shaped additive terms) and the mini-batch size
-change. Each setting runs once per seed (``--seeds N``: seeds ``seed … seed + N − 1``, the same for
-every setting). Each run lands in ``OUT/<reward>_mb<size>_seed<seed>/`` (a finished run is reused),
+change, with CaRL's fixed epochs per update, so the larger mini-batch takes fewer gradient steps
+(``--equal-steps`` gives it proportionally more epochs instead). Each setting runs once per seed
+(``--seeds N``: seeds ``seed … seed + N − 1``, the same for every setting). Each run lands in
+``OUT/<reward>_mb<size>_ep<epochs>_seed<seed>/`` (a finished run is reused),
 and the route completion of training episodes against samples is plotted to
 ``docs/carl_reward_ablation.png`` (the mean over seeds, with their range shaded);
 ``OUT/ablation.json`` holds the final figures.
@@ -28,8 +30,13 @@ from robostack.core.logging import console
 History = list[dict[str, float]]
 
 
-def setting_name(reward: str, minibatch: int) -> str:
-    return f"{reward}_mb{minibatch}"
+def setting_name(reward: str, minibatch: int, epochs: int) -> str:
+    return f"{reward}_mb{minibatch}_ep{epochs}"
+
+
+def update_epochs(args: argparse.Namespace, minibatch: int) -> int:
+    """``--update-epochs``, times the mini-batch's multiple of the smaller one with ``--equal-steps``."""
+    return args.update_epochs * (minibatch // min(args.minibatches) if args.equal_steps else 1)
 
 
 def run_all(args: argparse.Namespace) -> dict[str, list[History]]:
@@ -41,7 +48,7 @@ def run_all(args: argparse.Namespace) -> dict[str, list[History]]:
     for seed in range(args.seed, args.seed + args.seeds):
         for reward in ("simple", "summed"):
             for mb in args.minibatches:
-                name = setting_name(reward, mb)
+                name = setting_name(reward, mb, update_epochs(args, mb))
                 out = Path(args.out) / f"{name}_seed{seed}"
                 log = out / TRAIN_LOG
                 if not log.exists():
@@ -52,6 +59,7 @@ def run_all(args: argparse.Namespace) -> dict[str, list[History]]:
                         num_envs=args.num_envs,
                         rollout_steps=args.rollout_steps,
                         minibatch_size=mb,
+                        update_epochs=update_epochs(args, mb),
                         total_samples=args.samples,
                         out=str(out),
                         checkpoint_every=1000,
@@ -128,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m robostack.policies.carl.ablation", description=__doc__)
     parser.add_argument("--samples", type=int, default=12_000, help="sample budget of every run")
     parser.add_argument("--minibatches", type=int, nargs=2, default=[64, 256], help="two mini-batch sizes")
+    parser.add_argument("--update-epochs", type=int, default=3, help="PPO epochs per update (CaRL: 3)")
+    parser.add_argument(
+        "--equal-steps",
+        action="store_true",
+        help="give the larger mini-batch proportionally more epochs: the same gradient steps per update",
+    )
     parser.add_argument("--num-envs", type=int, default=2)
     parser.add_argument("--rollout-steps", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0, help="first seed")
