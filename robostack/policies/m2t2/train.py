@@ -140,7 +140,7 @@ def validation_batches(
 
 
 def on_cpu(policy: M2T2Policy) -> M2T2Policy:
-    """The policy itself, or a CPU copy of it: inference and saving work on CPU tensors."""
+    """The policy itself, or a CPU copy of it: inference reads its outputs as NumPy arrays."""
     device = next(policy.parameters()).device
     return policy if device.type == "cpu" else copy.deepcopy(policy).cpu()
 
@@ -235,7 +235,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
             # is with no validation scenes: a NaN loss).
             if cfg.wait_for_data or not val["loss"] >= best:
                 best, saved = val["loss"], entry
-                on_cpu(policy).save_pretrained(out)
+                policy.save_pretrained(out)
             out.mkdir(parents=True, exist_ok=True)
             (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
             if stop:
