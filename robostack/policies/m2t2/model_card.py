@@ -1,11 +1,13 @@
 """Write ``MODEL_CARD.md`` from what training and the measuring commands saved beside the weights:
 ``config.yaml``, ``train_summary.json``, ``train_log.json`` and, when present, ``bench.json``
 (``robostack bench m2t2 --save``), ``eval_offline.json`` (``robostack eval m2t2-offline --save``)
-and ``eval_pick_place_<policy>_<seed>.json`` (``robostack eval pick-place --policy P --json > …``)."""
+and ``eval_pick_place_<policy>_<seed>.json`` (``robostack eval pick-place --policy P --json > …``) in
+the folder itself (the reported episodes), ``validation/`` and ``large_sample/``."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -87,23 +89,38 @@ def combine_pick_place(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def pick_place_section(runs: list[dict[str, Any]], title: str, folder: str) -> list[str]:
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval (95% by default) of a success rate: how far an episode count lets a
+    figure be trusted (at 100 episodes and 95%, about ±4 points)."""
+    if trials == 0:
+        return 0.0, 1.0
+    rate = successes / trials
+    centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(rate * (1 - rate) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return centre - half, centre + half
+
+
+def pick_place_section(
+    runs: list[dict[str, Any]], title: str, folder: str, list_failures: bool = True
+) -> list[str]:
     """One row per policy, pooled over its runs (files ``<folder>/eval_pick_place_<policy>_<seed>.json``)."""
     lines = [
         f"{title} (`robostack eval pick-place --policy P --episodes E --seed S --json > "
         f"{folder}/eval_pick_place_P_S.json`, pooled by `model_card.combine_pick_place`):",
         "",
-        "| policy | episodes | seeds | grasp success | place success | pick-and-place success |",
-        "|---|---|---|---|---|---|",
+        "| policy | episodes | seeds | grasp success | place success | pick-and-place success | "
+        "pick-and-place 95% interval |",
+        "|---|---|---|---|---|---|---|",
     ]
     pooled = {
         p: combine_pick_place([r for r in runs if r["policy"] == p])
         for p in sorted({r["policy"] for r in runs})
     }
     for policy, c in pooled.items():
+        low, high = wilson_interval(round(c["pick_and_place_success"] * c["episodes"]), c["episodes"])
         lines.append(
             f"| {policy} | {c['episodes']} | {c['seeds']} | {c['grasp_success']:.1%} | "
-            f"{c['place_success']:.1%} | {c['pick_and_place_success']:.1%} |"
+            f"{c['place_success']:.1%} | {c['pick_and_place_success']:.1%} | {low:.1%}–{high:.1%} |"
         )
     reasons = sorted({k for c in pooled.values() for k in c["outcomes"]})
     if not reasons:  # runs saved before evaluations recorded their outcomes
@@ -118,7 +135,7 @@ def pick_place_section(runs: list[dict[str, Any]], title: str, folder: str) -> l
     for policy, c in pooled.items():
         lines.append(f"| {policy} | " + " | ".join(str(c["outcomes"].get(k, 0)) for k in reasons) + " |")
     for policy, c in pooled.items():
-        if c["failures"]:
+        if c["failures"] and list_failures:
             lines += ["", f"Episodes {policy} lost:", "", *(f"- {line}" for line in c["failures"])]
     return lines
 
@@ -181,8 +198,9 @@ def write_model_card(directory: str | Path, stopped_command: str | None = None, 
 
         summary["parameters"] = sum(p.numel() for p in M2T2Policy(cfg).parameters())
     bench, offline = _read(d / "bench.json"), _read(d / "eval_offline.json")
-    sim, validation = (
-        [r for r in map(_read, sorted(f.glob("eval_pick_place*.json"))) if r] for f in (d, d / "validation")
+    sim, validation, large = (
+        [r for r in map(_read, sorted(f.glob("eval_pick_place*.json"))) if r]
+        for f in (d, d / "validation", d / "large_sample")
     )
     lines = [
         "# M2T2 (robostack CPU scale-down)",
@@ -256,6 +274,12 @@ def write_model_card(directory: str | Path, stopped_command: str | None = None, 
             "are chosen, so that the figures above stay untouched by those choices"
         )
         lines += pick_place_section(validation, title, "policies/m2t2/validation") + [""]
+    if large:
+        title = (
+            "A larger held-out sample, seeds no checkpoint or setting was chosen on (unseen object models; "
+            "lost episodes not listed)"
+        )
+        lines += pick_place_section(large, title, "policies/m2t2/large_sample", list_failures=False) + [""]
     if bench:
         lines += [f"Inference (`{bench.get('command', 'robostack bench m2t2 --json')}`):", ""]
         lines += _table({k: v for k, v in bench.items() if k != "command"}) + [""]
