@@ -11,6 +11,7 @@ are grouped by command string: the same words never sit on both sides of a split
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,3 +94,33 @@ def grouped_folds(
         smallest = min(range(k), key=lambda f: len(folds[f]))
         folds[smallest].extend(members)
     return [np.array(sorted(f), dtype=np.int64) for f in folds]
+
+
+def label_agreement(commands: Sequence[Command]) -> dict[str, float]:
+    """How far the task labels of identical command strings agree: a ceiling on task accuracy.
+
+    Over the commands whose exact string occurs more than once: the share carrying their string's
+    most common task, and the accuracy of predicting each from its string's other copies by
+    majority (ties split evenly). No model reading the words alone can tell such copies apart.
+    """
+    tasks: dict[str, list[str]] = {}
+    for command in commands:
+        tasks.setdefault(command.text, []).append(command.task)
+    repeated = [labels for labels in tasks.values() if len(labels) > 1]
+    n = sum(len(labels) for labels in repeated)
+    majority = sum(Counter(labels).most_common(1)[0][1] for labels in repeated)
+    held_out = 0.0
+    for labels in repeated:
+        counts = Counter(labels)
+        for task in labels:
+            counts[task] -= 1  # the others' votes
+            top = max(counts.values())
+            winners = [t for t, c in counts.items() if c == top]
+            held_out += (task in winners) / len(winners)
+            counts[task] += 1
+    return {
+        "repeated_commands": n,
+        "repeated_strings": len(repeated),
+        "majority_task_share": round(100 * majority / max(n, 1), 2),
+        "leave_one_out_majority_task_acc": round(100 * held_out / max(n, 1), 2),
+    }

@@ -224,12 +224,17 @@ class EvalGrounding(Command):
         parser.add_argument(
             "--weights", type=Path, default=None, help="model folder (default policies/grounding)"
         )
+        parser.add_argument(
+            "--label-agreement",
+            action="store_true",
+            help="only how far the labels of repeated commands agree (a task-accuracy ceiling; no training)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON summary at the end")
 
     def run(self, args: argparse.Namespace) -> int:
         import torch
 
-        from robostack.data.glamdp import load_glamdp
+        from robostack.data.glamdp import label_agreement, load_glamdp
         from robostack.language.cleanup.pipeline import (
             default_weights_dir,
             evaluate_predictor,
@@ -237,11 +242,13 @@ class EvalGrounding(Command):
         )
 
         torch.set_num_threads(args.threads)
-        if args.heldout is not None:
+        if args.label_agreement:
+            summary: dict[str, Any] = label_agreement(load_glamdp(args.data))
+        elif args.heldout is not None:
             predictor = load_predictor(str(args.weights or default_weights_dir()))
             commands = load_glamdp(args.heldout)
             scores = evaluate_predictor(predictor, commands)
-            summary: dict[str, Any] = {"heldout": str(args.heldout), "n": len(commands), **scores.__dict__}
+            summary = {"heldout": str(args.heldout), "n": len(commands), **scores.__dict__}
         else:
             rows = _run_cv(args, load_glamdp(args.data))
             summary = {"folds": args.folds, "runs": args.runs, "split": args.split, "rows": rows}

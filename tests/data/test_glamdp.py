@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from robostack.core.errors import RobostackError
-from robostack.data.glamdp import Command, default_data_dir, grouped_folds, load_glamdp
+from robostack.data.glamdp import Command, default_data_dir, grouped_folds, label_agreement, load_glamdp
 
 needs_data = pytest.mark.skipif(not default_data_dir().is_dir(), reason="../shared/data/glamdp not present")
 
@@ -54,3 +54,21 @@ def test_public_split_sizes() -> None:
     commands = load_glamdp()
     counts = {lvl: sum(c.level == lvl for c in commands) for lvl in ("L0", "L1", "L2")}
     assert counts == {"L0": 1048, "L1": 698, "L2": 693}
+
+
+def test_label_agreement_by_hand() -> None:
+    # "go down" three times (two say A, one B), "go up" twice (A, B), "stay" once (not repeated).
+    commands = [
+        Command("go down", "L0", "A"),
+        Command("go down", "L0", "A"),
+        Command("go down", "L0", "B"),
+        Command("go up", "L0", "A"),
+        Command("go up", "L0", "B"),
+        Command("stay", "L0", "C"),
+    ]
+    out = label_agreement(commands)
+    assert out["repeated_commands"] == 5 and out["repeated_strings"] == 2
+    assert out["majority_task_share"] == 60.0  # 2 of "go down" + 1 of "go up", of 5
+    # Each copy predicted from the others: "go down" A (others A, B: a tie) 0.5, A 0.5,
+    # B (others A, A) 0; "go up" A (other B) 0, B (other A) 0. So 1 of 5.
+    assert out["leave_one_out_majority_task_acc"] == 20.0
