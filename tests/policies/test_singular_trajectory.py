@@ -161,6 +161,19 @@ def test_card_reproduces_the_recipe_of_its_checkpoint() -> None:
     log["train_config"]["flip_augment"] = False
     log["model_config"] = ModelConfig().model_dump(mode="json")
     assert "--scene eth --epochs 3`" in model_card(log)
+    log["model_config"]["scene_offset"] = "batch"
+    assert "--scene eth --scene-offset batch --epochs 3`" in model_card(log)
+
+
+def test_scene_offset_is_relative_to_the_scene_or_the_batch() -> None:
+    origin = torch.tensor([[0.0, 0.0], [2.0, 0.0], [10.0, 4.0], [12.0, 4.0]])
+    scene = torch.tensor([0, 0, 1, 1])
+    by_scene = SingularTrajectory(TINY)._scene_offsets(origin, scene)
+    assert torch.equal(by_scene, torch.tensor([[-1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [1.0, 0.0]]))
+    by_batch = SingularTrajectory(TINY.model_copy(update={"scene_offset": "batch"}))._scene_offsets(
+        origin, scene
+    )
+    assert torch.equal(by_batch, origin - torch.tensor([6.0, 2.0]))
 
 
 def test_save_load_round_trip_is_exact(tmp_path: Path) -> None:

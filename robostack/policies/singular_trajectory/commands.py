@@ -63,6 +63,12 @@ class TrainSingularTrajectory(Command):
             default="linear_least_squares",
             help="how observations enter the singular space (original: bspline_transpose)",
         )
+        parser.add_argument(
+            "--scene-offset",
+            choices=("scene", "batch"),
+            default="scene",
+            help="position input relative to the agent's scene or the whole batch (original: batch)",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         import torch
@@ -107,6 +113,7 @@ class TrainSingularTrajectory(Command):
                 overrides = {
                     "denoiser_activation": args.denoiser_activation,
                     "obs_coefficients": args.obs_coefficients,
+                    "scene_offset": args.scene_offset,
                 }
                 summary = train(cfg, out, args.data, model_overrides=overrides, on_epoch=on_epoch)
             results.append({k: v for k, v in summary.items() if k != "history"})

@@ -49,6 +49,10 @@ class ModelConfig(StrictModel):
     """How the observed track gets its k coefficients: each coordinate of the future basis
     interpolated linearly to the observed steps and fitted by least squares, or, as the original,
     a degree-2 B-spline over the interleaved vector and its transpose (validated worse here)."""
+    scene_offset: Literal["scene", "batch"] = "scene"
+    """The context's position input: each agent's last position minus the mean of its own scene
+    (window), or, as the original, minus the mean over the whole batch, which packs whole windows
+    until it holds 512 agents (at test time, windows of one recording in time order)."""
     diffusion_steps: int = 10
     beta_start: float = 1e-4
     beta_end: float = 5e-2

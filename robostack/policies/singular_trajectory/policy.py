@@ -166,7 +166,10 @@ class SingularTrajectory(Pretrained, nn.Module):
         )
 
     def _scene_offsets(self, origin: Tensor, scene: Tensor) -> Tensor:
-        """Each agent's last position relative to the mean of its scene."""
+        """Each agent's last position relative to the mean of its scene (``scene_offset``: or of
+        the whole batch)."""
+        if self.config.scene_offset == "batch":
+            return origin - origin.mean(0)
         ids, inverse = torch.unique(scene, return_inverse=True)
         sums = torch.zeros(len(ids), 2, dtype=origin.dtype).index_add_(0, inverse, origin)
         counts = torch.bincount(inverse, minlength=len(ids)).unsqueeze(1).to(origin.dtype)

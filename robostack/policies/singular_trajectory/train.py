@@ -265,7 +265,11 @@ Leave-one-out checkpoint: trained on the train split of the other four ETH-UCY s
 """
 
 
-LEGACY_MODEL_OPTIONS = {"denoiser_activation": "leaky_relu", "obs_coefficients": "linear_least_squares"}
+LEGACY_MODEL_OPTIONS = {
+    "denoiser_activation": "leaky_relu",
+    "obs_coefficients": "linear_least_squares",
+    "scene_offset": "scene",
+}
 """Model options with a training flag, and the value every log written before the option had."""
 
 
