@@ -224,18 +224,6 @@ def test_pick_place_runs_pool_by_episode() -> None:
     assert pooled["failures"] == ["seed 1001: b -> bowl place_failed", "seed 1005: a -> tray grasp_failed"]
 
 
-def test_wilson_interval_against_hand_computed() -> None:
-    from robostack.policies.m2t2.model_card import wilson_interval
-
-    # 50 of 100: centre 0.5, half-width 1.96·sqrt(0.0025 + 0.96²/100²)/(1 + 3.8416/100) = 0.0962.
-    low, high = wilson_interval(50, 100)
-    assert abs(low - 0.4038) < 1e-3 and abs(high - 0.5962) < 1e-3
-    low, high = wilson_interval(100, 100)  # all successes: the interval still admits failures
-    assert abs(high - 1.0) < 1e-9
-    assert 0.95 < low < 0.97
-    assert wilson_interval(0, 0) == (0.0, 1.0)
-
-
 def test_gripper_collision_filter() -> None:
     from robostack.policies.m2t2.grasp import gripper_collisions
 

@@ -111,5 +111,8 @@ def test_parallel_pick_place_repeats_the_sequential_one() -> None:
     ends, failures = run(1)
     assert (ends, failures) == run(2)
     assert len(failures) == sum(reason != "success" for *_, reason in ends)  # a line per lost episode
+    summary = evaluate(load(), episodes=3, seed=1000, config=SMALL).summary()
+    low, high = summary["pick_and_place_95ci"]
+    assert 0.0 <= low <= summary["pick_and_place_success"] <= high <= 1.0 and high - low > 0.3  # 3 episodes
     with pytest.raises(ConfigError, match="loader"):
         evaluate(load(), episodes=2, seed=1000, config=SMALL, workers=2)

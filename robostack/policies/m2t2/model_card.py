@@ -7,7 +7,6 @@ the folder itself (the reported episodes), ``validation/`` and ``large_sample/``
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import yaml
 
 from robostack.core.lineage import read_lineage
+from robostack.core.stats import wilson_interval
 from robostack.policies.m2t2.config import M2T2Config
 
 SCALE_DOWNS: list[tuple[str, str, str]] = [
@@ -87,17 +87,6 @@ def combine_pick_place(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "outcomes": dict(sorted(outcomes.items())),
         "failures": [line for r in sorted(runs, key=lambda r: r["seed"]) for line in r.get("failures", [])],
     }
-
-
-def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
-    """The Wilson score interval (95% by default) of a success rate: how far an episode count lets a
-    figure be trusted (at 100 episodes and 95%, about ±4 points)."""
-    if trials == 0:
-        return 0.0, 1.0
-    rate = successes / trials
-    centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * math.sqrt(rate * (1 - rate) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
-    return centre - half, centre + half
 
 
 def pick_place_section(

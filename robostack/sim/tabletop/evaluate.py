@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from robostack.core.errors import ConfigError
 from robostack.core.parallel import run_episodes
+from robostack.core.stats import wilson_interval
 from robostack.sim.tabletop.arm import PREGRASP, PandaArm
 from robostack.sim.tabletop.gripper import MAX_WIDTH, grasp_pose
 from robostack.sim.tabletop.world import TabletopConfig, TabletopWorld, rot_z
@@ -88,6 +89,7 @@ class PickPlaceResult:
 
     def summary(self) -> dict[str, Any]:
         reasons: dict[str, int] = {}
+        placed = sum(o.placed for o in self.outcomes)
         for o in self.outcomes:
             reasons[o.reason] = reasons.get(o.reason, 0) + 1
         return {
@@ -95,9 +97,8 @@ class PickPlaceResult:
             "grasp_success": round(self.grasp_success, 4),
             "place_success": round(self.place_success, 4),
             "pick_and_place_success": round(self.pick_and_place_success, 4),
-            "place_success_over_all_episodes": round(
-                sum(o.placed for o in self.outcomes) / max(self.episodes, 1), 4
-            ),
+            "pick_and_place_95ci": [round(b, 4) for b in wilson_interval(placed, self.episodes)],
+            "place_success_over_all_episodes": round(placed / max(self.episodes, 1), 4),
             "outcomes": dict(sorted(reasons.items())),
             "pick_and_place_by_receptacle": self.by_receptacle(),
             "object_split": "test (unseen models)",
