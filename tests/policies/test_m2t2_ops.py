@@ -246,25 +246,3 @@ def test_gripper_collision_filter() -> None:
     assert lowest[2] < 0
     assert hits[3] > 0
 
-
-def test_widened_masks_can_leave_out_points_behind_the_contact() -> None:
-    from types import SimpleNamespace
-
-    from robostack.data.grasp_dataset import GraspSet
-    from robostack.policies.m2t2.data import widened_masks
-
-    # A top-down grasp (approach -z) on a flat object: contact on its side at z = 5 mm; points on
-    # the side (5 mm), 6 mm above it on the top face, and 2 cm away.
-    f = np.float32
-    grasps = GraspSet(
-        contacts=np.array([[0.0, 0.0, 0.005]], f),
-        approach=np.array([[0.0, 0.0, -1.0]], f),
-        baseline=np.array([[1.0, 0.0, 0.0]], f),
-        width=np.array([0.04], f),
-        success=np.array([True]),
-    )
-    points = np.array([[0.0, 0.002, 0.005], [0.003, 0.0, 0.011], [0.0, 0.02, 0.005]], f)
-    scene = SimpleNamespace(points=points, segment=np.zeros(3, np.int32), grasps=[grasps])
-    idx = np.arange(3)
-    assert widened_masks(scene, idx, 0.01, 1)[0].tolist() == [True, True, False]
-    assert widened_masks(scene, idx, 0.01, 1, rise=0.003)[0].tolist() == [True, False, False]

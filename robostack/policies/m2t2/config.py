@@ -91,11 +91,4 @@ class M2T2Config(StrictModel):
         description="training masks also mark an object's points this close to one of its successful "
         "contacts (either finger); the dataset's 5 mm masks are kept (0 = those alone)",
     )
-    contact_rise: float | None = Field(
-        None,
-        ge=0,
-        description="widened masks admit only points at most this far behind the contact along the "
-        "grasp's approach (towards the hand), so that a flat object's top face does not become contacts "
-        "above its sides (None = no limit)",
-    )
     max_contacts_per_scene: int = Field(256, description="GT contacts used by the pose loss (README: 512)")

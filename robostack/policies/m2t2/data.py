@@ -46,11 +46,8 @@ def both_fingers(grasps: Any) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     )
 
 
-def widened_masks(
-    scene: Any, idx: NDArray[np.int64], radius: float, k: int, rise: float | None = None
-) -> NDArray[np.bool_]:
-    """``k×len(idx)`` masks: points of object k within ``radius`` of one of its successful contacts
-    (and, with ``rise``, at most that far behind it along the grasp's approach).
+def widened_masks(scene: Any, idx: NDArray[np.int64], radius: float, k: int) -> NDArray[np.bool_]:
+    """``k×len(idx)`` masks: points of object k within ``radius`` of one of its successful contacts.
 
     The dataset's 5 mm masks hold a handful of points per object at 4096 points a scene; a wider
     radius gives the mask loss something to learn from after resampling."""
@@ -58,14 +55,11 @@ def widened_masks(
     segment = np.asarray(scene.segment)[idx]
     out = np.zeros((k, len(idx)), bool)
     for obj, gs in enumerate(scene.grasps[:k]):
-        c, _, a, _ = both_fingers(gs)
+        c, _, _, _ = both_fingers(gs)
         on = np.flatnonzero(segment == obj)
         if len(c) and len(on):
-            offset = points[on, None] - c[None]  # points × contacts × 3
-            near = np.linalg.norm(offset, axis=-1) < radius
-            if rise is not None:
-                near &= -(offset * a[None]).sum(-1) <= rise
-            out[obj, on[near.any(1)]] = True
+            d = np.linalg.norm(points[on, None] - c[None], axis=-1).min(1)
+            out[obj, on[d < radius]] = True
     return out
 
 
@@ -82,7 +76,7 @@ def prepare_scene(
     points = np.asarray(scene.points, np.float32)[idx] @ rot.T
     masks = np.asarray(scene.contact_mask, bool).reshape(-1, len(scene.points))[:, idx]
     if cfg.contact_radius > 0:
-        masks = masks | widened_masks(scene, idx, cfg.contact_radius, len(masks), cfg.contact_rise)
+        masks = masks | widened_masks(scene, idx, cfg.contact_radius, len(masks))
     held = np.asarray(scene.held_points, np.float32).reshape(-1, 3)
     has_place = len(held) > 0
     held_in = held[resample_index(len(held), cfg.num_object_points, rng)] if has_place else None
