@@ -245,4 +245,3 @@ def test_gripper_collision_filter() -> None:
     assert hits[1] > 0 and lowest[1] < 0
     assert lowest[2] < 0
     assert hits[3] > 0
-
