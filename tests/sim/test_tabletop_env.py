@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -103,15 +105,15 @@ def test_parallel_pick_place_repeats_the_sequential_one() -> None:
 
     load = partial(load_pick_place_policy, "heuristic")
 
-    def run(workers: int) -> tuple[list[tuple], list[str]]:
+    def run(workers: int) -> tuple[list[tuple], dict[str, Any]]:
         result = evaluate(load(), episodes=3, seed=1000, config=SMALL, workers=workers, load=load)
-        ends = [(o.seed, o.target, o.grasped, o.placed, o.reason) for o in result.outcomes]
-        return ends, result.summary()["failures"]
+        return [(o.seed, o.target, o.grasped, o.placed, o.reason) for o in result.outcomes], result.summary()
 
-    ends, failures = run(1)
-    assert (ends, failures) == run(2)
+    ends, summary = run(1)
+    failures = summary["failures"]
+    ends_parallel, summary_parallel = run(2)
+    assert (ends, failures) == (ends_parallel, summary_parallel["failures"])
     assert len(failures) == sum(reason != "success" for *_, reason in ends)  # a line per lost episode
-    summary = evaluate(load(), episodes=3, seed=1000, config=SMALL).summary()
     low, high = summary["pick_and_place_95ci"]
     assert 0.0 <= low <= summary["pick_and_place_success"] <= high <= 1.0 and high - low > 0.3  # 3 episodes
     with pytest.raises(ConfigError, match="loader"):
