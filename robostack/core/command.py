@@ -34,6 +34,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    """argparse type: a finite number above 0."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
 def add_workers_argument(parser: argparse.ArgumentParser) -> None:
     """``--workers N`` of the evaluation commands (`core.parallel.run_episodes`)."""
     parser.add_argument(

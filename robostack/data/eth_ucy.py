@@ -13,8 +13,8 @@ comparable with the literature:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +61,10 @@ class TrajectorySet:
     window: NDArray[np.int64]
     starts: NDArray[np.int64]
     sources: tuple[str, ...] = ()  # per window: the recording it comes from ("biwi_eth", ...)
+    obs_end: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    """Per window: the frame id of its last observed step."""
+    history: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
+    """Per recording: every annotated ``(frame, x, y)`` of it, in frame order."""
 
     @property
     def num_agents(self) -> int:
@@ -106,12 +110,19 @@ def windows_from_annotations(
     data: NDArray[np.float64], cfg: WindowConfig = WindowConfig()
 ) -> list[NDArray[np.float64]]:
     """Cut one file's annotations into windows; each is a (peds, seq_len, 2) array of positions."""
+    return [window for _, window in cut_windows(data, cfg)]
+
+
+def cut_windows(
+    data: NDArray[np.float64], cfg: WindowConfig = WindowConfig()
+) -> list[tuple[float, NDArray[np.float64]]]:
+    """Each window with the frame id of its last observed step."""
     if len(data) == 0:
         return []
     frames = np.unique(data[:, 0])
     rank = np.searchsorted(frames, data[:, 0])
     by_frame = [data[rank == r] for r in range(len(frames))]
-    out: list[NDArray[np.float64]] = []
+    out: list[tuple[float, NDArray[np.float64]]] = []
     for start in range(0, len(frames) - cfg.seq_len + 1, cfg.skip):
         rows = np.concatenate(by_frame[start : start + cfg.seq_len], axis=0)
         peds = []
@@ -121,7 +132,7 @@ def windows_from_annotations(
                 continue  # not present in every frame of the window (or annotated twice)
             peds.append(track[np.argsort(track[:, 0]), 2:4])
         if len(peds) > cfg.min_ped:
-            out.append(np.stack(peds))
+            out.append((float(frames[start + cfg.obs_len - 1]), np.stack(peds)))
     return out
 
 
@@ -149,15 +160,34 @@ def load_split(
     root = Path(root) if root is not None else default_data_dir()
     windows: list[NDArray[np.float64]] = []
     sources: list[str] = []
+    ends: list[float] = []
     for path in _split_files(root, scene, split):
-        found = windows_from_annotations(read_annotations(path), cfg)
-        windows.extend(found)
-        sources.extend([recording_name(path)] * len(found))
-    return stack_windows(windows, cfg, tuple(sources))
+        for end, window in cut_windows(read_annotations(path), cfg):
+            windows.append(window)
+            sources.append(recording_name(path))
+            ends.append(end)
+    history = recording_history(root, scene, set(sources))
+    return stack_windows(windows, cfg, tuple(sources), np.asarray(ends), history)
+
+
+def recording_history(root: Path, scene: str, recordings: set[str]) -> dict[str, NDArray[np.float64]]:
+    """Every annotated ``(frame, x, y)`` of these recordings across ``scene``'s split folders, in
+    frame order (a recording's val file continues its train file in time)."""
+    parts: dict[str, list[NDArray[np.float64]]] = {name: [] for name in recordings}
+    for split in SPLITS:
+        folder = root / scene / split
+        for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
+            if recording_name(path) in parts:
+                parts[recording_name(path)].append(read_annotations(path)[:, [0, 2, 3]])
+    return {name: np.unique(np.concatenate(rows), axis=0) for name, rows in parts.items() if rows}
 
 
 def stack_windows(
-    windows: list[NDArray[np.float64]], cfg: WindowConfig = WindowConfig(), sources: tuple[str, ...] = ()
+    windows: list[NDArray[np.float64]],
+    cfg: WindowConfig = WindowConfig(),
+    sources: tuple[str, ...] = (),
+    obs_end: NDArray[np.float64] | None = None,
+    history: Mapping[str, NDArray[np.float64]] | None = None,
 ) -> TrajectorySet:
     """Stack per-window arrays into one `TrajectorySet`."""
     if not windows:
@@ -173,4 +203,6 @@ def stack_windows(
         window=np.repeat(np.arange(len(windows)), counts),
         starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         sources=sources,
+        obs_end=np.zeros(0) if obs_end is None else obs_end,
+        history=dict(history or {}),
     )

@@ -64,6 +64,30 @@ def test_load_split_splits_obs_and_pred(tmp_path: Path) -> None:
     np.testing.assert_allclose(data.pred[0, 0], [1 + 0.8, -1.6], atol=1e-6)
 
 
+def test_windows_know_their_last_observed_frame_and_recording(tmp_path: Path) -> None:
+    test_dir = tmp_path / "eth" / "test"
+    test_dir.mkdir(parents=True)
+    write_tiny(test_dir / "tiny.txt")
+    data = load_split("eth", "test", tmp_path)
+    # windows start at ranks 0, 1, 2; their 8th frames are ranks 7, 8, 9
+    assert data.obs_end.tolist() == [70.0, 80.0, 90.0]
+    history = data.history["tiny"]
+    assert len(history) == sum(len(ranks) for ranks in PRESENCE.values())
+    assert (np.diff(history[:, 0]) >= 0).all()
+
+
+def test_a_val_file_continues_its_recordings_train_file(tmp_path: Path) -> None:
+    for split, offset in (("train", 0), ("val", 1000)):
+        folder = tmp_path / "eth" / split
+        folder.mkdir(parents=True)
+        rows = [f"{offset + 10 * r}\t{p}\t{p}.0\t{r}.0" for r in range(20) for p in (1, 2)]
+        (folder / f"rec_{split}.txt").write_text("\n".join(rows) + "\n")
+    val = load_split("eth", "val", tmp_path)
+    assert val.obs_end.tolist() == [1070.0]
+    frames = val.history["rec"][:, 0]
+    assert frames[0] == 0.0 and frames[-1] == 1190.0 and len(frames) == 80
+
+
 def test_bad_input_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RobostackError, match="not found"):
         load_split("eth", "train", tmp_path)

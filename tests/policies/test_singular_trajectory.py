@@ -16,6 +16,7 @@ from robostack.data.eth_ucy import load_split
 from robostack.policies.singular_trajectory.anchors import kmeans
 from robostack.policies.singular_trajectory.config import ModelConfig, TrainConfig
 from robostack.policies.singular_trajectory.policy import SingularTrajectory, TrajectoryBatch
+from robostack.policies.singular_trajectory.social import SocialPlanner
 from robostack.policies.singular_trajectory.space import (
     bspline_resample_matrix,
     fit_basis,
@@ -24,11 +25,12 @@ from robostack.policies.singular_trajectory.space import (
     project,
     unflatten,
 )
-from robostack.policies.singular_trajectory.train import model_card, train
+from robostack.policies.singular_trajectory.train import model_card, split_anchors, train
 from robostack.policies.singular_trajectory.walkable import (
     WalkableMap,
     load_walkable_maps,
     maps_from_tracks,
+    observed_maps,
     read_homography,
 )
 
@@ -323,7 +325,7 @@ def test_maps_load_from_the_release_layout(tmp_path: Path) -> None:
 def test_adaptive_anchors_without_maps_are_the_prototypes() -> None:
     model = tiny_model()
     obs, _ = walkers(30, seed=1)
-    anchors = model.adaptive_anchors(obs, ["a"] * 30, {})
+    anchors = model.adaptive_anchors(obs, [])
     moving, _, _, prototypes = model._coefficients(model_batch(obs))
     torch.testing.assert_close(anchors, prototypes, atol=1e-4, rtol=0)
     assert moving.any()
@@ -333,7 +335,7 @@ def test_adaptive_anchors_end_on_the_map() -> None:
     model = tiny_model()
     obs, pred = walkers(30, seed=1)
     maps = maps_from_tracks(obs.numpy(), pred.numpy(), ["a"] * 30, resolution=0.1, radius=0.2)
-    anchors = model.adaptive_anchors(obs, ["a"] * 30, maps)
+    anchors = model.adaptive_anchors(obs, [(slice(0, 30), maps["a"])])
     batch = model_batch(obs)
     moving, frame, _, prototypes = model._coefficients(batch)
     assert not torch.allclose(anchors, prototypes)
@@ -361,3 +363,54 @@ def test_training_reads_maps_beside_the_splits(tmp_path: Path) -> None:
 
 def model_batch(obs: torch.Tensor) -> TrajectoryBatch:
     return TrajectoryBatch(obs=obs, scene=torch.zeros(obs.shape[0], dtype=torch.long))
+
+
+def on_map(walkable: WalkableMap, xy: np.ndarray) -> bool:
+    col, row = np.round(walkable.to_image(xy)).astype(int)
+    rows, cols = walkable.walkable.shape
+    return bool(0 <= row < rows and 0 <= col < cols and walkable.walkable[row, col])
+
+
+def test_observed_maps_hold_the_past_only(tmp_path: Path) -> None:
+    folder = tmp_path / "eth" / "test"
+    folder.mkdir(parents=True)
+    rows = [f"{10 * f}\t{p}\t{0.5 * f:.2f}\t{2.0 * p:.2f}" for f in range(40) for p in (1, 2)]
+    (folder / "walk.txt").write_text("\n".join(rows) + "\n")
+    data = load_split("eth", "test", tmp_path)
+    (rows_0, first), *_ = observed_maps(data, radius=0.3)
+    assert rows_0 == slice(0, 2) and data.obs_end[0] == 70.0
+    assert on_map(first, np.array([3.5, 2.0]))  # where walker 1 is at frame 70, the last observed
+    assert not on_map(first, np.array([4.5, 2.0]))  # two frames later: not seen yet
+
+
+def test_training_with_observed_maps(tmp_path: Path) -> None:
+    data = _tiny_eth_ucy(tmp_path / "data")
+    tiny = TINY.model_dump(exclude={"scene", "num_samples", "static_dist"})
+    train(
+        TrainConfig(epochs=1, lr_step=1, batch_size=16),
+        tmp_path / "out",
+        data,
+        {**tiny, "walkable_maps": "observed"},
+    )
+    model = SingularTrajectory.from_pretrained(tmp_path / "out")
+    assert model.config.walkable_maps == "observed"
+    card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
+    assert "--walkable-maps observed" in card and "seen to walk so far" in card
+    val = load_split("eth", "val", data)
+    anchors = split_anchors(model, val, {})
+    assert anchors is not None and anchors.shape == (val.num_agents, model.config.num_samples, 4)
+
+
+def test_social_planner_remembers_where_people_walked() -> None:
+    model = tiny_model()
+    obs, _ = walkers(6, seed=2)
+    assert SocialPlanner("social", model).walkable_so_far(obs.numpy()) is None  # trained without maps
+    model.config = model.config.model_copy(update={"walkable_maps": "observed"})
+    planner = SocialPlanner("social", model)
+    assert planner.futures(obs.numpy()).shape == (6, 5, 12, 2)
+    walk = planner.walkable_so_far(obs.numpy())
+    assert walk is not None and len(planner.seen) == 2
+    assert all(on_map(walk, xy) for xy in obs[:, -1].numpy())
+    assert not torch.allclose(model.predict(obs, walkable=walk), model.predict(obs))
+    planner.reset()
+    assert planner.seen == []

@@ -117,7 +117,7 @@ def test_failure_reasons() -> None:
 class Oncoming:
     """A predictor that says every pedestrian keeps walking at 1.2 m/s along -x."""
 
-    def predict(self, obs):
+    def predict(self, obs, walkable=None):
         import torch
 
         steps = torch.arange(1, 13, dtype=torch.float32).view(1, 1, 12, 1)

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from robostack.core.command import Command, add_workers_argument, positive_int
+from robostack.core.command import Command, add_workers_argument, positive_float, positive_int
 from robostack.core.registry import register
 
 SCENE_CHOICES = ("eth", "hotel", "univ", "zara1", "zara2", "all")
@@ -69,6 +69,19 @@ class TrainSingularTrajectory(Command):
             default="scene",
             help="position input relative to the agent's scene or the whole batch (original: batch)",
         )
+        parser.add_argument(
+            "--walkable-maps",
+            choices=("files", "observed"),
+            default="files",
+            help="anchors' walkable area: the release's map images if present, or where people were "
+            "seen to walk so far in the recording",
+        )
+        parser.add_argument(
+            "--walkable-radius",
+            type=positive_float,
+            default=0.3,
+            help="with --walkable-maps observed: metres each seen position is grown by",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         import torch
@@ -114,6 +127,8 @@ class TrainSingularTrajectory(Command):
                     "denoiser_activation": args.denoiser_activation,
                     "obs_coefficients": args.obs_coefficients,
                     "scene_offset": args.scene_offset,
+                    "walkable_maps": args.walkable_maps,
+                    "walkable_radius": args.walkable_radius,
                 }
                 summary = train(cfg, out, args.data, model_overrides=overrides, on_epoch=on_epoch)
             results.append({k: v for k, v in summary.items() if k != "history"})
@@ -134,7 +149,8 @@ class EvalTrajectory(Command):
         parser.add_argument(
             "--oracle-maps",
             action="store_true",
-            help="diagnostic: maps drawn from the test tracks, futures included (a bound, not a result)",
+            help="diagnostic: maps drawn from the test tracks, futures included (a bound, not a result); "
+            "models with observed maps keep theirs",
         )
         parser.add_argument("--json", action="store_true", help="print JSON on stdout")
 

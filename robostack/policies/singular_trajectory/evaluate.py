@@ -13,7 +13,7 @@ from typing import Any
 from robostack.core.errors import RobostackError
 from robostack.data.eth_ucy import TrajectorySet, default_data_dir, load_split
 from robostack.policies.singular_trajectory.policy import SingularTrajectory
-from robostack.policies.singular_trajectory.train import Metrics, constant_velocity, evaluate
+from robostack.policies.singular_trajectory.train import Metrics, constant_velocity, evaluate, split_anchors
 from robostack.policies.singular_trajectory.walkable import WalkableMap, load_walkable_maps, maps_from_tracks
 
 PAPER_STOCHASTIC: dict[str, tuple[float, float]] = {
@@ -72,10 +72,24 @@ def evaluate_scene(
         ("deterministic", root / scene / "deterministic"),
     ):
         model = _load(folder)
-        row[method] = _figures(evaluate(model, test, maps=maps)) if model is not None else None
-        if model is not None:
-            row[method]["samples"] = model.config.num_samples
+        if model is None:
+            row[method] = None
+            continue
+        row[method] = {
+            **_figures(evaluate(model, test, split_anchors(model, test, maps))),
+            "samples": model.config.num_samples,
+            "anchors": anchor_source(model, maps, oracle_maps),
+        }
     return row
+
+
+def anchor_source(model: SingularTrajectory, maps: dict[str, WalkableMap], oracle: bool) -> str:
+    """Which walkable area the model's anchors were corrected on, as `ANCHOR_SOURCES` names it."""
+    if model.config.walkable_maps == "observed":
+        return "observed"
+    if maps:
+        return "oracle" if oracle else "files"
+    return "prototypes"
 
 
 def evaluate_scenes(
@@ -88,7 +102,7 @@ def evaluate_scenes(
     report: dict[str, Any] = {
         "protocol": "ETH-UCY leave-one-out (Social-GAN splits), obs 8 / pred 12 frames at 2.5 Hz, skip 1; "
         "minADE/minFDE in metres (best-of-20 for singular_trajectory, 1 sample for deterministic)",
-        "anchors": _anchor_note(rows, oracle_maps),
+        "anchors": _anchor_note(rows),
         "scenes": rows,
     }
     if len(scenes) > 1:
@@ -111,13 +125,26 @@ def evaluate_scenes(
     return report
 
 
-def _anchor_note(rows: dict[str, Any], oracle_maps: bool) -> str:
-    if oracle_maps:
-        return ORACLE_NOTE
-    found = sorted({name for row in rows.values() for name in row["walkable_maps"]})
-    if not found:
-        return "prototypes: no walkable maps (image/, homography/) in the data directory"
-    return "adapted to the walkable maps of " + ", ".join(found)
+ANCHOR_SOURCES = {
+    "observed": "adapted to where people were seen to walk so far in the test recording (causal)",
+    "files": "adapted to the walkable maps in the data directory",
+    "oracle": ORACLE_NOTE,
+    "prototypes": "prototypes (no walkable maps in the data directory)",
+}
+
+
+def _anchor_note(rows: dict[str, Any]) -> str:
+    """One line per method: which walkable area its anchors used, and on which scenes."""
+    parts = []
+    for method in METHODS[:2]:
+        scenes_of: dict[str, list[str]] = {}
+        for scene, row in rows.items():
+            if row[method] is not None:
+                scenes_of.setdefault(row[method]["anchors"], []).append(scene)
+        for source, scenes in scenes_of.items():
+            where = "" if len(scenes_of) == 1 else f" ({', '.join(scenes)})"
+            parts.append(f"{method}{where}: {ANCHOR_SOURCES[source]}")
+    return "; ".join(parts)
 
 
 def render_table(report: dict[str, Any]) -> str:

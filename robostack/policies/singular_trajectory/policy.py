@@ -11,16 +11,17 @@ Pipeline for a batch of agents (world metres):
 5. the coefficients are mapped back to 12 future points and to world metres.
 
 The spaces and anchors are fitted from data by `fit_spaces` and saved with the weights, so the
-saved policy carries its own normalisation. Where walkable-area maps of the scene exist,
-`adaptive_anchors` stretches each agent's prototype paths back onto them (`walkable.py`); the
-public Social-GAN files carry no maps, so without them the anchors are the prototypes.
+saved policy carries its own normalisation. Given walkable-area maps, `adaptive_anchors`
+stretches each agent's prototype paths back onto them (`walkable.py`): the original release's map
+images where a data directory holds them, or, with ``walkable_maps: observed``, the area people
+were seen to walk so far in the recording. Without maps the anchors are the prototypes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -41,7 +42,7 @@ from robostack.policies.singular_trajectory.space import (
     speed_per_frame,
     unflatten,
 )
-from robostack.policies.singular_trajectory.walkable import WalkableMap
+from robostack.policies.singular_trajectory.walkable import Region, WalkableMap
 
 
 @dataclass
@@ -149,17 +150,15 @@ class SingularTrajectory(Pretrained, nn.Module):
         )
 
     @torch.no_grad()
-    def adaptive_anchors(self, obs: Tensor, sources: list[str], maps: dict[str, WalkableMap]) -> Tensor:
+    def adaptive_anchors(self, obs: Tensor, regions: Sequence[Region]) -> Tensor:
         """Per-agent anchors (N, S, k): the prototypes, with paths that end off the walkable area
-        of the agent's recording stretched back onto it (the original caches these per split)."""
+        of each region's map stretched back onto it (the original caches these per split)."""
         batch = TrajectoryBatch(obs=obs, scene=torch.zeros(obs.shape[0], dtype=torch.long))
         moving, frame, _, anchors = self._coefficients(batch)
         world = frame.to_world(self._to_local_paths(moving, anchors)).numpy()
-        names = np.asarray(sources)
-        for name, walkable in maps.items():
-            rows = np.flatnonzero(names == name)
-            if len(rows):
-                world[rows] = walkable.correct(world[rows], frame.origin[rows].numpy())
+        origin = frame.origin.numpy()
+        for rows, walkable in regions:
+            world[rows] = walkable.correct(world[rows], origin[rows])
         local = flatten(frame.to_local(torch.from_numpy(world).float()))
         return torch.where(
             moving.view(-1, 1, 1), project(local, self.basis_moving), project(local, self.basis_static)
@@ -203,14 +202,19 @@ class SingularTrajectory(Pretrained, nn.Module):
         return loss, {"ade": float(loss.detach()), "fde": float(fde.detach())}
 
     @torch.no_grad()
-    def predict(self, obs: Tensor, scene: Tensor | None = None) -> Tensor:
-        """Inference helper: observed tracks (N, obs_len, 2) -> futures (N, S, pred_len, 2)."""
+    def predict(
+        self, obs: Tensor, scene: Tensor | None = None, walkable: WalkableMap | None = None
+    ) -> Tensor:
+        """Inference helper: observed tracks (N, obs_len, 2) -> futures (N, S, pred_len, 2);
+        ``walkable``, where people can walk, adapts the anchors to it."""
         if obs.dim() != 3 or obs.shape[1:] != (self.config.obs_len, 2):
             raise RobostackError(f"expected observations of shape (N, {self.config.obs_len}, 2)")
         if not torch.isfinite(obs).all():
             raise RobostackError("observations contain NaN or infinite values")
+        obs = obs.float()
         scene = torch.zeros(obs.shape[0], dtype=torch.long) if scene is None else scene
-        return self.sample(TrajectoryBatch(obs=obs.float(), scene=scene))
+        anchors = None if walkable is None else self.adaptive_anchors(obs, [(slice(None), walkable)])
+        return self.sample(TrajectoryBatch(obs=obs, scene=scene, anchors=anchors))
 
     def reset(self) -> None:
         """Stateless between calls: nothing to reset."""

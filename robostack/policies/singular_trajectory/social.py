@@ -26,6 +26,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from robostack.policies.singular_trajectory.walkable import WalkableMap
+
 Mode = Literal["social", "constant_velocity", "static"]
 MODES: tuple[Mode, ...] = ("social", "constant_velocity", "static")
 
@@ -58,9 +60,20 @@ class SocialPlanner:
         self.predictor = predictor
         self.config = config or PlannerConfig()
         self.last_futures: NDArray[np.float64] = np.zeros((0, 1, self.config.horizon, 2))
+        self.seen: list[NDArray[np.float32]] = []
 
     def reset(self) -> None:
         self.last_futures = np.zeros((0, 1, self.config.horizon, 2))
+        self.seen = []
+
+    def walkable_so_far(self, history: NDArray[np.float32]) -> WalkableMap | None:
+        """Where people have been seen to walk this episode, for a predictor trained with such
+        maps (``walkable_maps: observed``); None for one trained without."""
+        cfg = getattr(self.predictor, "config", None)
+        if getattr(cfg, "walkable_maps", "files") != "observed":
+            return None
+        self.seen.append(history.reshape(-1, 2))
+        return WalkableMap.from_points(np.concatenate(self.seen), 0.1, cfg.walkable_radius)
 
     def futures(self, history: NDArray[np.float32]) -> NDArray[np.float64]:
         """Pedestrians' futures (P, S, horizon, 2) under this planner's assumption."""
@@ -76,7 +89,8 @@ class SocialPlanner:
             return (now[:, None, :] + vel[:, None, :] * steps)[:, None]
         import torch
 
-        pred = self.predictor.predict(torch.from_numpy(np.ascontiguousarray(history, dtype=np.float32)))
+        obs = torch.from_numpy(np.ascontiguousarray(history, dtype=np.float32))
+        pred = self.predictor.predict(obs, walkable=self.walkable_so_far(history))
         return pred[:, :, :h].double().numpy()
 
     def candidates(self, robot: NDArray[np.float64], goal: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -22,7 +22,12 @@ from robostack.policies.singular_trajectory.config import (
     TrainConfig,
 )
 from robostack.policies.singular_trajectory.policy import SingularTrajectory, TrajectoryBatch, flip_y
-from robostack.policies.singular_trajectory.walkable import WalkableMap, load_walkable_maps
+from robostack.policies.singular_trajectory.walkable import (
+    WalkableMap,
+    load_walkable_maps,
+    observed_maps,
+    regions_by_recording,
+)
 
 Progress = Callable[[int, int, dict[str, float]], None]
 """Called as (epoch, epochs, figures) after each epoch."""
@@ -74,10 +79,15 @@ def _gather(
 def split_anchors(
     model: SingularTrajectory, data: TrajectorySet, maps: dict[str, WalkableMap]
 ) -> torch.Tensor | None:
-    """The adaptive anchors of every agent of ``data``, or None when no map covers its recordings."""
-    if not maps.keys() & set(data.sources):
+    """The adaptive anchors of every agent of ``data``, or None when no map covers it. The model's
+    ``walkable_maps`` says which maps: the files' (``maps``) or the area observed so far."""
+    if model.config.walkable_maps == "observed":
+        regions = observed_maps(data, model.config.walkable_radius)
+    else:
+        regions = regions_by_recording(data, maps)
+    if not regions:
         return None
-    return model.adaptive_anchors(torch.from_numpy(data.obs), data.agent_sources(), maps)
+    return model.adaptive_anchors(torch.from_numpy(data.obs), regions)
 
 
 def model_config_for(scene: str, deterministic: bool, **overrides: object) -> ModelConfig:
@@ -106,12 +116,11 @@ class Metrics:
 def evaluate(
     model: SingularTrajectory,
     data: TrajectorySet,
+    anchors: torch.Tensor | None = None,
     batch_agents: int = 512,
-    maps: dict[str, WalkableMap] | None = None,
 ) -> Metrics:
-    """Best-of-S ADE/FDE of ``model`` on every agent of ``data`` (anchors adapted to ``maps``)."""
+    """Best-of-S ADE/FDE of ``model`` on every agent of ``data`` (``anchors``: from `split_anchors`)."""
     model.eval()
-    anchors = split_anchors(model, data, maps or {})
     ade_sum = fde_sum = 0.0
     for batch in scene_batches(data, batch_agents, anchors=anchors):
         assert batch.pred is not None
@@ -155,6 +164,7 @@ def train(
         model = SingularTrajectory(model_config_for(cfg.scene, cfg.deterministic, **(model_overrides or {})))
         counts = model.fit_spaces(obs, pred, seed=cfg.seed)
     train_anchors = split_anchors(model, train_set, maps)
+    val_anchors = split_anchors(model, val_set, maps)
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.StepLR(optimiser, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
     with warnings.catch_warnings():  # stepping the schedule before any optimiser step, on purpose
@@ -188,7 +198,7 @@ def train(
         sched.step()
         row = {"epoch": float(epoch), "train_ade": float(np.mean(losses))}
         if epoch % cfg.val_every == 0 or epoch == cfg.epochs:
-            val = evaluate(model, val_set, maps=maps)
+            val = evaluate(model, val_set, val_anchors)
             row.update(val_ade=val.ade, val_fde=val.fde)
             if val.fde < best:
                 best = val.fde
@@ -269,6 +279,8 @@ LEGACY_MODEL_OPTIONS = {
     "denoiser_activation": "leaky_relu",
     "obs_coefficients": "linear_least_squares",
     "scene_offset": "scene",
+    "walkable_maps": "files",
+    "walkable_radius": 0.3,
 }
 """Model options with a training flag, and the value every log written before the option had."""
 
@@ -293,6 +305,12 @@ def _epochs_text(summary: dict[str, Any]) -> str:
 
 
 def _maps_text(summary: dict[str, Any]) -> str:
+    model_cfg = summary.get("model_config", {})
+    if model_cfg.get("walkable_maps") == "observed":
+        return (
+            "- Anchors adapted to where people were seen to walk so far in each recording, grown by\n"
+            f"  {model_cfg['walkable_radius']} m (`walkable_maps: observed`).\n"
+        )
     maps = summary.get("walkable_maps")
     return f"- Anchors adapted to the walkable maps of {', '.join(maps)}.\n" if maps else ""
 

@@ -7,11 +7,14 @@ walkable area is stretched, per image axis and about the agent's last observed p
 endpoint lands on the nearest walkable pixel.
 
 Those files are not part of the public Social-GAN splits. When a data directory holds them,
-`load_walkable_maps` finds them; otherwise the anchors stay the prototypes.
+`load_walkable_maps` finds them. Without them, `observed_maps` stands in for the images: each
+window's map is every position annotated in its recording up to the window's last observed
+frame, the area people have been seen to walk so far (nothing from the window's future).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +24,10 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from robostack.core.errors import RobostackError
+from robostack.data.eth_ucy import TrajectorySet
+
+Region = tuple[slice | NDArray[np.int64], "WalkableMap"]
+"""Agents (rows of a `TrajectorySet`) and the map their anchors are corrected on."""
 
 MAP_IMAGE: dict[str, str] = {
     "biwi_eth": "seq_eth",
@@ -153,3 +160,27 @@ def maps_from_tracks(
         name: WalkableMap.from_points(points[names == name].reshape(-1, 2), resolution, radius)
         for name in sorted(set(sources))
     }
+
+
+def regions_by_recording(data: TrajectorySet, maps: dict[str, WalkableMap]) -> list[Region]:
+    """Every agent with the map of its recording, for the recordings that have one."""
+    names = np.asarray(data.agent_sources())
+    regions: list[Region] = []
+    for name, walkable in maps.items():
+        rows = np.flatnonzero(names == name)
+        if len(rows):
+            regions.append((rows, walkable))
+    return regions
+
+
+def observed_maps(data: TrajectorySet, radius: float, resolution: float = 0.1) -> Sequence[Region]:
+    """Per window, where people have walked in its recording so far: every position annotated up
+    to the window's last observed frame, grown by ``radius`` metres."""
+    if data.num_windows and (len(data.obs_end) != data.num_windows or not data.history):
+        raise RobostackError("observed maps need the windows' frame ids and their recordings (load_split)")
+    regions: list[Region] = []
+    for w, rows in enumerate(data.windows()):
+        track = data.history[data.sources[w]]
+        seen = track[track[:, 0] <= data.obs_end[w], 1:]
+        regions.append((rows, WalkableMap.from_points(seen, resolution, radius)))
+    return regions
