@@ -89,7 +89,7 @@ class TrainSingularTrajectory(Command):
         from robostack.core.errors import ConfigError
         from robostack.core.logging import progress
         from robostack.policies.singular_trajectory.config import TrainConfig
-        from robostack.policies.singular_trajectory.train import train
+        from robostack.policies.singular_trajectory.train import LEGACY_MODEL_OPTIONS, train
 
         torch.set_num_threads(args.threads)
         if args.init is not None and args.scene == "all":
@@ -123,13 +123,7 @@ class TrainSingularTrajectory(Command):
                     bar.update(task, completed=epoch, status=status)
                     print(json.dumps({"scene": scene, **row}), flush=True)
 
-                overrides = {
-                    "denoiser_activation": args.denoiser_activation,
-                    "obs_coefficients": args.obs_coefficients,
-                    "scene_offset": args.scene_offset,
-                    "walkable_maps": args.walkable_maps,
-                    "walkable_radius": args.walkable_radius,
-                }
+                overrides = {name: getattr(args, name) for name in LEGACY_MODEL_OPTIONS}
                 summary = train(cfg, out, args.data, model_overrides=overrides, on_epoch=on_epoch)
             results.append({k: v for k, v in summary.items() if k != "history"})
             print(json.dumps(results[-1]), flush=True)

@@ -282,7 +282,8 @@ LEGACY_MODEL_OPTIONS = {
     "walkable_maps": "files",
     "walkable_radius": 0.3,
 }
-"""Model options with a training flag, and the value every log written before the option had."""
+"""Model options with a training flag of the same name (``--scene-offset`` for ``scene_offset``),
+and the value every log written before the option had."""
 
 
 def _model_flags(model_cfg: dict[str, Any]) -> str:
