@@ -165,6 +165,18 @@ def test_resume_from_a_saved_policy_without_checkpoint(tmp_path: Path) -> None:
     assert resumed["history"][:2] == first["history"] and len(resumed["commands"]) == 2
 
 
+def test_resume_with_a_larger_batch_continues_by_samples(tmp_path: Path) -> None:
+    """64 samples at 32 per update, resumed at 64 per update: one update is left, not three."""
+    from robostack.policies.carl.train import train
+
+    cfg = tiny_config(tmp_path, total_samples=64)
+    train(cfg, fake_envs)
+    larger = cfg.model_copy(update={"total_samples": 128, "rollout_steps": 32})
+    resumed = train(larger, fake_envs, resume=True)
+    assert resumed["samples"] == 128 and len(resumed["history"]) == 3
+    assert resumed["history"][-1]["samples"] == 128
+
+
 def test_resume_from_a_dagger_warm_start(tmp_path: Path) -> None:
     """A folder with weights and ``imitation_log.json`` only: PPO starts from those weights at 0 samples."""
     import shutil

@@ -345,6 +345,8 @@ def train(
             state = load_checkpoint(out / CHECKPOINT_DIR, policy, optimiser)
         elif resume:
             state = load_saved_policy(out, policy)
+        # a resumed run may use another batch shape: its place in the schedule is the samples done
+        state["update"] = state["samples"] // samples_per_update(cfg, world)
         if export:
             return _finish(cfg, world, policy, state, planned_updates(cfg, world), out)
         anchor = load_anchor(cfg, world)
