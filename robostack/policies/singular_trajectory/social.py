@@ -60,11 +60,11 @@ class SocialPlanner:
         self.predictor = predictor
         self.config = config or PlannerConfig()
         self.last_futures: NDArray[np.float64] = np.zeros((0, 1, self.config.horizon, 2))
-        self.seen: list[NDArray[np.float32]] = []
+        self.seen = np.zeros((0, 2), np.float32)
 
     def reset(self) -> None:
         self.last_futures = np.zeros((0, 1, self.config.horizon, 2))
-        self.seen = []
+        self.seen = np.zeros((0, 2), np.float32)
 
     def walkable_so_far(self, history: NDArray[np.float32]) -> WalkableMap | None:
         """Where people have been seen to walk this episode, for a predictor trained with such
@@ -72,8 +72,9 @@ class SocialPlanner:
         cfg = getattr(self.predictor, "config", None)
         if getattr(cfg, "walkable_maps", "files") != "observed":
             return None
-        self.seen.append(history.reshape(-1, 2))
-        return WalkableMap.from_points(np.concatenate(self.seen), 0.1, cfg.walkable_radius)
+        # successive histories overlap in all but their newest step: keep each position once
+        self.seen = np.unique(np.concatenate([self.seen, history.reshape(-1, 2)]), axis=0)
+        return WalkableMap.from_points(self.seen, 0.1, cfg.walkable_radius)
 
     def futures(self, history: NDArray[np.float32]) -> NDArray[np.float64]:
         """Pedestrians' futures (P, S, horizon, 2) under this planner's assumption."""
