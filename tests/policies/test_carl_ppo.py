@@ -143,12 +143,22 @@ def test_train_writes_policy_card_and_resumes(tmp_path: Path) -> None:
     assert summary["updates"] == 2 and summary["samples"] == 64
     assert (tmp_path / "model.safetensors").exists() and (tmp_path / "MODEL_CARD.md").exists()
     assert "samples/s" in (tmp_path / "MODEL_CARD.md").read_text()
+    assert (tmp_path / "training_curve.png").stat().st_size > 0
     assert all(np.isfinite(r["loss"]) for r in summary["history"])
     longer = cfg.model_copy(update={"total_samples": 128})
     resumed = train(longer, fake_envs, resume=True)
     assert resumed["updates"] == 4 and len(resumed["history"]) == 4
     assert len(resumed["commands"]) == 2  # the first run and the resume, both in the card
     assert "Command (resumed)" in (tmp_path / "MODEL_CARD.md").read_text()
+
+
+def test_training_curve_averages_over_a_window_of_samples() -> None:
+    from robostack.policies.carl.card import training_curve
+
+    rows = [(100, 0.2), (200, float("nan")), (300, 0.6), (700, 0.1)]  # a run at 100, then one at 400
+    x, y = training_curve([{"samples": s, "route_completion": rc} for s, rc in rows], window=250)
+    assert x.tolist() == [100, 200, 300, 700]
+    assert np.allclose(y, [20, 20, 40, 10])  # 300: (20 + 60) / 2; 700: only 700 within 250
 
 
 def test_resume_from_a_saved_policy_without_checkpoint(tmp_path: Path) -> None:

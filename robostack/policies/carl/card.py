@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from robostack.core.lineage import read_lineage
 from robostack.policies.carl.imitation import ACTION_MARGIN, IMITATION_FILE
 from robostack.policies.carl.train import TRAIN_LOG
@@ -23,6 +25,8 @@ EVAL_FILE = "eval.json"
 VALIDATION_FILE = "eval_validation.json"
 BASELINES_FILE = "eval_baselines.json"
 ABLATION_FILE = "ablation.json"
+CURVE_FILE = "training_curve.png"
+CURVE_WINDOW = 50_000  # samples each point of the curve averages over
 LEADING = ("route_completion", "driving_score", "collisions_per_km", "red_lights_per_km", "offroad_per_km")
 
 
@@ -109,6 +113,7 @@ def _ppo_lines(log: dict[str, Any]) -> list[str]:
         f"{log['wall_s'] / 60:.1f} min wall on a shared 2-core CPU → {log['samples_per_s']:.1f} samples/s.",
         f"- Last 5 updates: mean episode return {_fmt(log['last_episode_return'])}, "
         f"route completion of finished training episodes {_fmt(100 * log['last_route_completion'])} %.",
+        f"- Learning curve over every run that made these weights: `{CURVE_FILE}`.",
     ]
     if cfg.get("anchor_coef"):
         lines.append(
@@ -201,8 +206,45 @@ def _evaluation_lines(directory: Path) -> list[str]:
     return lines
 
 
+def training_curve(
+    history: list[dict[str, Any]], window: int = CURVE_WINDOW
+) -> tuple[np.ndarray, np.ndarray]:
+    """(samples, route completion in %): at each update, the mean of the route completion that the
+    updates of the last ``window`` samples report (those that finished an episode). A window in
+    samples, not updates, since the runs of one lineage may differ in samples per update."""
+    samples = np.array([r["samples"] for r in history], dtype=float)
+    rc = np.array([r["route_completion"] for r in history], dtype=float)
+    done = ~np.isnan(rc)
+    at, total = samples[done], np.concatenate([[0.0], np.cumsum(100 * rc[done])])
+    hi = np.searchsorted(at, samples, side="right")
+    lo = np.searchsorted(at, samples - window, side="right")
+    keep = hi > lo
+    return samples[keep], (total[hi] - total[lo])[keep] / (hi - lo)[keep]
+
+
+def plot_training_curve(log: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, y = training_curve(log["history"])
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+    ax.plot(x, y)
+    ax.set_xlabel("environment samples")
+    ax.set_ylabel(f"route completion, %\n(training episodes, last {CURVE_WINDOW // 1000}k samples)")
+    ax.set_title("CaRL PPO on robostack/Driving-v0: training route completion")
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def write_model_card(directory: str | Path) -> Path:
     directory = Path(directory)
+    if (directory / TRAIN_LOG).exists():
+        plot_training_curve(json.loads((directory / TRAIN_LOG).read_text()), directory / CURVE_FILE)
     path = directory / "MODEL_CARD.md"
     path.write_text(model_card(directory))
     return path
