@@ -122,7 +122,10 @@ def _ppo_lines(log: dict[str, Any]) -> list[str]:
             f"near `{cfg['anchor_policy']}`; value clipping {'on' if cfg['clip_value'] else 'off'}."
         )
     if log["updates"] < log["planned_updates"]:
-        lines.append("- Stopped early by `--max-minutes` (the time budget), not by convergence.")
+        lines.append(
+            "- Stopped before its planned updates (by `--max-minutes`, or exported from a checkpoint of a"
+            " run still going), not by convergence."
+        )
     return lines
 
 

@@ -350,11 +350,19 @@ def train(
         if export:
             return _finish(cfg, world, policy, state, planned_updates(cfg, world), out)
         anchor = load_anchor(cfg, world)
-        state.setdefault("commands", []).append(" ".join(sys.argv))  # every run that made these weights
+        state.setdefault("commands", []).append(command_line(world))  # every run that made these weights
         broadcast_parameters(policy, world)
         return _loop(cfg, world, envs, policy, optimiser, state, local_mb, out, anchor)
     finally:
         envs.close()
+
+
+def command_line(world: World) -> str:
+    """The command as typed: under ``torchrun -m`` the argv names this file instead."""
+    if sys.argv[0].endswith("train.py"):
+        launcher = f"torchrun --standalone --nproc_per_node {world.size} -m robostack.policies.carl.train"
+        return " ".join([launcher, *sys.argv[1:]])
+    return " ".join(sys.argv)
 
 
 # -- fine-tuning a warm start -------------------------------------------------------------------
