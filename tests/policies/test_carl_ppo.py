@@ -175,6 +175,17 @@ def test_resume_from_a_saved_policy_without_checkpoint(tmp_path: Path) -> None:
     assert resumed["history"][:2] == first["history"] and len(resumed["commands"]) == 2
 
 
+def test_command_line_names_the_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    from robostack.policies.carl.train import World, command_line
+
+    monkeypatch.setattr("sys.argv", ["/src/robostack/policies/carl/train.py", "--out", "d"])
+    monkeypatch.delenv("RANK", raising=False)
+    assert command_line(World()) == "python -m robostack.policies.carl.train --out d"
+    monkeypatch.setenv("RANK", "0")
+    want = "torchrun --standalone --nproc_per_node 2 -m robostack.policies.carl.train --out d"
+    assert command_line(World(0, 2, torch.device("cpu"))) == want
+
+
 def test_resume_with_a_larger_batch_continues_by_samples(tmp_path: Path) -> None:
     """64 samples at 32 per update, resumed at 64 per update: one update is left, not three."""
     from robostack.policies.carl.train import train

@@ -358,11 +358,12 @@ def train(
 
 
 def command_line(world: World) -> str:
-    """The command as typed: under ``torchrun -m`` the argv names this file instead."""
-    if sys.argv[0].endswith("train.py"):
-        launcher = f"torchrun --standalone --nproc_per_node {world.size} -m robostack.policies.carl.train"
-        return " ".join([launcher, *sys.argv[1:]])
-    return " ".join(sys.argv)
+    """The command as typed: run as a module (``-m``, with or without torchrun), argv names this file."""
+    if not sys.argv[0].endswith("train.py"):
+        return " ".join(sys.argv)
+    module = "-m robostack.policies.carl.train"
+    launcher = f"torchrun --standalone --nproc_per_node {world.size}" if "RANK" in os.environ else "python"
+    return " ".join([launcher, module, *sys.argv[1:]])
 
 
 # -- fine-tuning a warm start -------------------------------------------------------------------
