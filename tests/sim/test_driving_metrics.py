@@ -21,6 +21,14 @@ def test_driving_score_multiplies_the_penalties() -> None:
     assert summary["collisions_per_km"] == pytest.approx(2 / 1.0)  # 2 collisions over 1 km
     assert summary["red_lights_per_km"] == pytest.approx(2.0)
     assert summary["offroad_per_km"] == 0.0
+    assert summary["stopped_at_red"] == 0.0, "two red lights run, none halted for"
+
+
+def test_stopped_at_red_counts_halts_against_lights_run() -> None:
+    halted = EpisodeResult(route_completion=1.0, distance_m=500.0, red_light_stops=3)
+    ran = EpisodeResult(route_completion=0.4, distance_m=200.0, infractions={"red_light": 1})
+    assert summarise([halted, ran])["stopped_at_red"] == pytest.approx(0.75)
+    assert summarise([EpisodeResult(route_completion=1.0, distance_m=9.0)])["stopped_at_red"] is None
 
 
 def test_summarise_reads_last_step_infos() -> None:
@@ -43,10 +51,11 @@ def test_evaluate_sumo_driver_on_eval_seeds() -> None:
     from robostack.sim.driving.evaluate import evaluate
 
     small = DrivingConfig(num_networks=2, route_length=(100.0, 200.0), max_steps=400)
-    summary = evaluate(SumoDriverPolicy(), episodes=2, seed=1_000_000, config=small)
-    assert summary["episodes"] == 2
+    summary = evaluate(SumoDriverPolicy(), episodes=4, seed=1_000_000, config=small)
+    assert summary["episodes"] == 4
     assert summary["route_completion"] > 50.0, "SUMO's driver follows its route"
     assert summary["collisions_per_km"] == 0.0 and summary["red_lights_per_km"] == 0.0
+    assert summary["stopped_at_red"] == 1.0, "it met a red light on these routes and waited"
     with pytest.raises(ConfigError, match="evaluation seeds"):
         evaluate(SumoDriverPolicy(), episodes=1, seed=3, config=small)
 

@@ -59,6 +59,9 @@ VEHICLE_WIDTH = 1.8
 """SUMO's default passenger car; every background car uses it."""
 PAST_STEPS = 5
 """The ``vehicles_past`` channel shows the cars this many steps (0.5 s at 10 Hz) ago."""
+RED_STOP_SPEED = 0.5
+RED_STOP_DISTANCE = 20.0
+"""A halt (m/s) within this many metres before a red or yellow light counts as stopping for it."""
 _owner: list[DrivingEnv | None] = [None]
 """The env that owns this process's libsumo simulation."""
 
@@ -115,6 +118,8 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         self._yaw_rate = 0.0
         self._past: deque[tuple[NDArray[np.float64], NDArray[np.float64]]] = deque(maxlen=PAST_STEPS)
         self._infractions = dict.fromkeys(rw.TERMINATIONS, 0)
+        self._red_stops = 0
+        self._last_red_stop = -1.0
         self._terms = rw.reward_terms(rw.RewardInputs(progress=0.0))
         self._light_cache: dict[str, str] = {}
         self._vehicle_counter = 0
@@ -228,6 +233,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         truncated = not terminated and self._steps >= c.max_steps
         if reason in self._infractions:
             self._infractions[reason] += 1
+        self._count_red_stop()
         if truncated:
             reason = "max_steps"
         obs = self._observation()
@@ -484,6 +490,18 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         boxes = box_corners(centres[near], yaws[near], VEHICLE_LENGTH, VEHICLE_WIDTH)
         return bool(boxes_overlap(corners[None], boxes).any())
 
+    def _count_red_stop(self) -> None:
+        """Count a halt before a red or yellow light on the route, once per stop line."""
+        if self.ego.speed > RED_STOP_SPEED:
+            return
+        assert self.route is not None
+        stop = self.route.next_stop(self._s)
+        if stop is None or stop.s == self._last_red_stop or stop.s - self._s > RED_STOP_DISTANCE:
+            return
+        if self._light_state(stop.tls, stop.link_index) in "rRyY":
+            self._red_stops += 1
+            self._last_red_stop = stop.s
+
     def _is_blocked(self) -> bool:
         """Stopped for ``blocked_seconds`` with no red/yellow light and no car just ahead to wait for."""
         if self.ego.speed > 0.1:
@@ -549,6 +567,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         }
         if end_reason is not None:
             info["infractions"] = dict(self._infractions)
+            info["red_light_stops"] = self._red_stops
             info["termination_reason"] = end_reason
             info["route_length_m"] = float(self.route.length) if self.route else 0.0
         return info

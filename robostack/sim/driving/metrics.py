@@ -6,7 +6,8 @@
   end the route instead, so they cost route completion (as route deviation and agent blocked do in
   the leaderboard);
 - driving score (DS) = RC × infraction penalty, per route, averaged over routes;
-- infractions per km: counts summed over all episodes / kilometres driven along the routes.
+- infractions per km: counts summed over all episodes / kilometres driven along the routes;
+- stopped at red: of the red lights the ego met (halted for, or ran), the share it halted for.
 
 `summarise` prints RC and DS **in percent (0–100)**, as the leaderboard does; the per-km figures are
 counts per kilometre.
@@ -35,6 +36,8 @@ class EpisodeResult:
     seed: int = -1
     steps: int = 0
     episode_return: float = 0.0
+    red_light_stops: int = 0
+    """Stop lines the ego halted before while their light was red or yellow."""
 
     @classmethod
     def from_info(cls, info: Mapping[str, Any], **extra: Any) -> EpisodeResult:
@@ -44,6 +47,7 @@ class EpisodeResult:
             distance_m=float(info["distance_m"]),
             infractions={k: int(v) for k, v in dict(info.get("infractions", {})).items()},
             termination_reason=str(info.get("termination_reason", "")),
+            red_light_stops=int(info.get("red_light_stops", 0)),
             **extra,
         )
 
@@ -58,6 +62,13 @@ def infraction_penalty(infractions: Mapping[str, int]) -> float:
 def driving_score(result: EpisodeResult) -> float:
     """RC × infraction penalty, 0..1."""
     return result.route_completion * infraction_penalty(result.infractions)
+
+
+def stopped_at_red(results: Sequence[EpisodeResult]) -> float | None:
+    """Share of the red lights met (halted for, or run) that the ego halted for; None if it met none."""
+    stops = sum(r.red_light_stops for r in results)
+    met = stops + sum(r.infractions.get("red_light", 0) for r in results)
+    return round(stops / met, 3) if met else None
 
 
 def _as_result(item: EpisodeResult | Mapping[str, Any]) -> EpisodeResult:
@@ -83,6 +94,7 @@ def summarise(results: Sequence[EpisodeResult | Mapping[str, Any]]) -> dict[str,
         "offroad_per_km": per_km("offroad"),
         "off_route_per_km": per_km("off_route"),
         "blocked_per_km": per_km("blocked"),
+        "stopped_at_red": stopped_at_red(items),
         "km_driven": round(km, 3),
         "episodes": len(items),
     }
