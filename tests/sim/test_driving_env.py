@@ -219,3 +219,34 @@ def test_sumo_traffic_queues_behind_a_stopped_ego() -> None:
             queued |= bool(np.any((behind > 4) & (behind < 12) & (np.abs(lateral) < 1.0) & (speeds < 0.3)))
     env.close()
     assert queued, "a car stopped right behind the ego"
+
+
+@pytest.mark.parametrize(
+    ("offset", "heading", "kind"),
+    [
+        ((4.5, 0.3), 0.1, "front"),
+        ((-4.6, -0.5), -0.2, "rear"),
+        ((3.6, -3.2), 1.7, "side"),
+        ((1.0, 2.0), 0.0, "side"),
+    ],
+)
+def test_collision_kind_by_where_the_other_car_is(
+    offset: tuple[float, float], heading: float, kind: str
+) -> None:
+    """The other car's centre in the ego frame (forward, left) and its heading relative to the ego."""
+    import math
+
+    from robostack.sim.driving.dynamics import EgoState
+
+    env = DrivingEnv(SMALL)  # no simulation is started: the classification reads the ego and the cars
+    yaw = 0.7
+    env.ego = EgoState(x=10.0, y=-3.0, yaw=yaw)
+    forward, left = offset
+    centre = np.array(
+        [
+            10.0 + forward * math.cos(yaw) - left * math.sin(yaw),
+            -3.0 + forward * math.sin(yaw) + left * math.cos(yaw),
+        ]
+    )
+    env._vehicles = (centre[None], np.array([yaw + heading]), np.array([5.0]))
+    assert env._kind_of_collision(0) == kind

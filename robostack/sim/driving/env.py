@@ -119,6 +119,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         self._past: deque[tuple[NDArray[np.float64], NDArray[np.float64]]] = deque(maxlen=PAST_STEPS)
         self._infractions = dict.fromkeys(rw.TERMINATIONS, 0)
         self._red_stops = 0
+        self._collision_kind = ""
         self._last_red_stop = -1.0
         self._terms = rw.reward_terms(rw.RewardInputs(progress=0.0))
         self._light_cache: dict[str, str] = {}
@@ -462,7 +463,9 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
     def _termination(self, s_before: float, arrived: bool) -> str | None:
         assert self.route is not None and self.road_map is not None
         corners = self._ego_corners()
-        if self._collided(corners):
+        hit = self._hit_vehicle(corners)
+        if hit is not None:
+            self._collision_kind = self._kind_of_collision(hit)
             return "collision"
         for stop in self.route.stops:
             if s_before < stop.s <= self._s and self._light_state(stop.tls, stop.link_index) in "rR":
@@ -478,17 +481,31 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
             return "completed"
         return None
 
-    def _collided(self, corners: NDArray[np.float64]) -> bool:
+    def _hit_vehicle(self, corners: NDArray[np.float64]) -> int | None:
+        """Index of a car whose box overlaps the ego's, or None."""
         centres, yaws, _ = self._vehicles
         if not len(centres):
-            return False
+            return None
         d = centres - self.ego.position
         reach = 0.5 * (math.hypot(EGO_LENGTH, EGO_WIDTH) + math.hypot(VEHICLE_LENGTH, VEHICLE_WIDTH))
-        near = (d * d).sum(axis=1) < reach * reach  # centres farther than the half-diagonals: no contact
-        if not near.any():
-            return False
+        # centres farther apart than the two half-diagonals cannot touch
+        near = np.flatnonzero((d * d).sum(axis=1) < reach * reach)
+        if not len(near):
+            return None
         boxes = box_corners(centres[near], yaws[near], VEHICLE_LENGTH, VEHICLE_WIDTH)
-        return bool(boxes_overlap(corners[None], boxes).any())
+        overlap = np.flatnonzero(boxes_overlap(corners[None], boxes))
+        return int(near[overlap[0]]) if len(overlap) else None
+
+    def _kind_of_collision(self, hit: int) -> str:
+        """ "front" (the ego ran into a car ahead), "rear" (a car ran into the ego from behind) or "side",
+        by where the other car's centre lies in the ego's frame and how it is heading."""
+        centres, yaws, _ = self._vehicles
+        d = centres[hit] - self.ego.position
+        forward = d[0] * math.cos(self.ego.yaw) + d[1] * math.sin(self.ego.yaw)
+        heading = abs((yaws[hit] - self.ego.yaw + math.pi) % (2 * math.pi) - math.pi)
+        if heading > math.pi / 4 or abs(forward) < 0.5 * EGO_LENGTH:
+            return "side"
+        return "front" if forward > 0 else "rear"
 
     def _count_red_stop(self) -> None:
         """Count a halt before a red or yellow light on the route, once per stop line."""
@@ -568,6 +585,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         if end_reason is not None:
             info["infractions"] = dict(self._infractions)
             info["red_light_stops"] = self._red_stops
+            info["collision_kind"] = self._collision_kind
             info["termination_reason"] = end_reason
             info["route_length_m"] = float(self.route.length) if self.route else 0.0
         return info

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Any, Protocol
@@ -112,5 +113,8 @@ def evaluate(
     for r in results:
         reasons[r.termination_reason] = reasons.get(r.termination_reason, 0) + 1
     summary["termination_reasons"] = dict(sorted(reasons.items()))
+    kinds = Counter(r.collision_kind for r in results if r.collision_kind)
+    if kinds:
+        summary["collisions_by_kind"] = dict(sorted(kinds.items()))
     summary["seed"] = seed
     return summary

@@ -38,6 +38,8 @@ class EpisodeResult:
     episode_return: float = 0.0
     red_light_stops: int = 0
     """Stop lines the ego halted before while their light was red or yellow."""
+    collision_kind: str = ""
+    """For a route ended by a collision: "front", "rear" (hit from behind) or "side"."""
 
     @classmethod
     def from_info(cls, info: Mapping[str, Any], **extra: Any) -> EpisodeResult:
@@ -48,6 +50,7 @@ class EpisodeResult:
             infractions={k: int(v) for k, v in dict(info.get("infractions", {})).items()},
             termination_reason=str(info.get("termination_reason", "")),
             red_light_stops=int(info.get("red_light_stops", 0)),
+            collision_kind=str(info.get("collision_kind", "")),
             **extra,
         )
 
