@@ -497,8 +497,8 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         return int(near[overlap[0]]) if len(overlap) else None
 
     def _kind_of_collision(self, hit: int) -> str:
-        """ "front" (the ego ran into a car ahead), "rear" (a car ran into the ego from behind) or "side",
-        by where the other car's centre lies in the ego's frame and how it is heading."""
+        """The collision's kind, by where the other car's centre lies in the ego's frame and how it is
+        heading: "front" (the ego ran into a car ahead), "rear" (a car ran into it) or "side"."""
         centres, yaws, _ = self._vehicles
         d = centres[hit] - self.ego.position
         forward = d[0] * math.cos(self.ego.yaw) + d[1] * math.sin(self.ego.yaw)

@@ -109,9 +109,7 @@ def evaluate(
         seeds = range(seed, seed + episodes)
         results = run_episodes(make_state, drive_state_episode, seeds, workers, tick, close=close_env)
     summary: dict[str, Any] = summarise(results)
-    reasons: dict[str, int] = {}
-    for r in results:
-        reasons[r.termination_reason] = reasons.get(r.termination_reason, 0) + 1
+    reasons = Counter(r.termination_reason for r in results)
     summary["termination_reasons"] = dict(sorted(reasons.items()))
     kinds = Counter(r.collision_kind for r in results if r.collision_kind)
     if kinds:
