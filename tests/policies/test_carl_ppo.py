@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -182,8 +184,16 @@ def test_command_line_names_the_launcher(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delenv("RANK", raising=False)
     assert command_line(World()) == "python -m robostack.policies.carl.train --out d"
     monkeypatch.setenv("RANK", "0")
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
     want = "torchrun --standalone --nproc_per_node 2 -m robostack.policies.carl.train --out d"
     assert command_line(World(0, 2, torch.device("cpu"))) == want
+    for name, value in {"LOCAL_WORLD_SIZE": "2", "MASTER_ADDR": "10.0.0.5", "MASTER_PORT": "29500"}.items():
+        monkeypatch.setenv(name, value)
+    want = (
+        "torchrun --nnodes 3 --node_rank 0 --nproc_per_node 2 --master_addr 10.0.0.5 --master_port 29500"
+        " -m robostack.policies.carl.train --out d"
+    )
+    assert command_line(World(0, 6, torch.device("cpu"))) == want
 
 
 def test_resume_with_a_larger_batch_continues_by_samples(tmp_path: Path) -> None:
@@ -318,18 +328,44 @@ def _state(path: Path) -> dict[str, torch.Tensor]:
 
 @pytest.mark.slow
 def test_torchrun_two_ranks_keep_identical_parameters(tmp_path: Path) -> None:
+    done = _torchrun(tmp_path, ["--nproc_per_node", "2", "--standalone"])
+    assert done.returncode == 0, done.stderr[-2000:]
+    _assert_ranks_trained_alike(tmp_path)
+
+
+@pytest.mark.slow
+def test_torchrun_across_two_machines_keeps_identical_parameters(tmp_path: Path) -> None:
+    """Two one-process "machines" (both on loopback), joined as torchrun joins machines."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    nodes = [
+        ["--nnodes", "2", "--node_rank", str(r), "--nproc_per_node", "1"]
+        + ["--master_addr", "127.0.0.1", "--master_port", port]
+        for r in (0, 1)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda options: _torchrun(tmp_path, options), nodes))
+    assert all(done.returncode == 0 for done in runs), [done.stderr[-1000:] for done in runs]
+    _assert_ranks_trained_alike(tmp_path)
+
+
+def _torchrun(out: Path, options: list[str]) -> subprocess.CompletedProcess[str]:
+    """This file under torchrun with ``options``: every rank trains `_torchrun_entry`'s tiny run."""
     torchrun = Path(sys.executable).with_name("torchrun")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [str(torchrun), "--nproc_per_node", "2", "--standalone", __file__, str(tmp_path)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stderr[-2000:]
-    ranks = [_state(tmp_path / f"rank{r}.safetensors") for r in range(2)]
+    cmd = [str(torchrun), *options, __file__, str(out)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+
+
+def _assert_ranks_trained_alike(out: Path) -> None:
+    ranks = [_state(out / f"rank{r}.safetensors") for r in range(2)]
     assert set(ranks[0]) == set(ranks[1])
     assert all(torch.equal(ranks[0][k], ranks[1][k]) for k in ranks[0])
     start = small_policy()  # training must have moved the weights
     moved = any(not torch.equal(v, ranks[0][k]) for k, v in start.state_dict().items() if k in ranks[0])
     assert moved
-    summary = json.loads((tmp_path / "train_log.json").read_text())
+    summary = json.loads((out / "train_log.json").read_text())
     assert summary["world_size"] == 2 and summary["backend"] == "gloo" and summary["samples"] == 128
 
 

@@ -361,9 +361,19 @@ def command_line(world: World) -> str:
     """The command as typed: run as a module (``-m``, with or without torchrun), argv names this file."""
     if not sys.argv[0].endswith("train.py"):
         return " ".join(sys.argv)
-    module = "-m robostack.policies.carl.train"
-    launcher = f"torchrun --standalone --nproc_per_node {world.size}" if "RANK" in os.environ else "python"
-    return " ".join([launcher, module, *sys.argv[1:]])
+    return " ".join([launcher(world), "-m robostack.policies.carl.train", *sys.argv[1:]])
+
+
+def launcher(world: World) -> str:
+    """``python``, or the torchrun options that start this world: one machine, or several (this
+    command on each, ``--node_rank`` counting them)."""
+    if "RANK" not in os.environ:
+        return "python"
+    per_node = int(os.environ.get("LOCAL_WORLD_SIZE", world.size))
+    if per_node == world.size:
+        return f"torchrun --standalone --nproc_per_node {world.size}"
+    master = f"--master_addr {os.environ.get('MASTER_ADDR')} --master_port {os.environ.get('MASTER_PORT')}"
+    return f"torchrun --nnodes {world.size // per_node} --node_rank 0 --nproc_per_node {per_node} {master}"
 
 
 # -- fine-tuning a warm start -------------------------------------------------------------------
