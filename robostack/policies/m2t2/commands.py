@@ -78,10 +78,8 @@ class BenchM2T2(Command):
         figures = {"command": command_line()}
         figures |= benchmark(checkpoint=args.checkpoint, threads=tuple(args.threads))
         print_figures(figures, args.json)
-        if args.save and args.checkpoint is None:
-            _save(Path("policies/m2t2"), "bench.json", figures)
-        elif args.save:
-            _save(args.checkpoint, "bench.json", figures)
+        if args.save:
+            _save(args.checkpoint or Path("policies/m2t2"), "bench.json", figures)
         return 0
 
 
