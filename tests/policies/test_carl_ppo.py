@@ -224,6 +224,18 @@ def test_resume_from_a_dagger_warm_start(tmp_path: Path) -> None:
     assert resumed["commands"][0] == "robostack train carl-dagger" and len(resumed["commands"]) == 2
 
 
+def test_snapshots_are_loadable_policies_named_by_samples(tmp_path: Path) -> None:
+    from robostack.policies.carl.policy import CarlPolicy
+    from robostack.policies.carl.train import SNAPSHOT_DIR, train
+
+    train(tiny_config(tmp_path, total_samples=128, snapshot_every=2), fake_envs)
+    snapshots = sorted(p.name for p in (tmp_path / SNAPSHOT_DIR).iterdir())
+    assert snapshots == ["128", "64"]  # updates 2 and 4, 32 samples each
+    last = CarlPolicy.from_pretrained(tmp_path / SNAPSHOT_DIR / "128").state_dict()
+    final = CarlPolicy.from_pretrained(tmp_path).state_dict()
+    assert last.keys() == final.keys() and all(torch.equal(v, final[k]) for k, v in last.items())
+
+
 def test_export_writes_the_checkpoint_as_it_stands(tmp_path: Path) -> None:
     """--export turns a stopped run's checkpoint into its policy folder without another update."""
     from safetensors.torch import load_file

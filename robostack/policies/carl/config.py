@@ -78,6 +78,8 @@ class TrainConfig(StrictModel):
     anchor_coef: float = Field(default=0.0, ge=0.0)
     out: str = "policies/carl"
     checkpoint_every: int = Field(default=5, gt=0)  # updates
+    # a loadable policy folder OUT/snapshots/<samples> this often (updates), to choose on validation
+    snapshot_every: int | None = Field(default=None, gt=0)
     max_minutes: float | None = None
     threads: int = 1
     progress: bool = True
@@ -107,6 +109,12 @@ def add_train_arguments(parser: Any) -> None:
     parser.add_argument("--bev-pool", type=int, default=None, help="average-pool the raster by this factor")
     parser.add_argument("--accel-prior", type=float, default=None, help="initial mean of action[0]")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="updates between checkpoints")
+    parser.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=None,
+        help="updates between policy snapshots in OUT/snapshots/<samples> (for `eval driving --checkpoint`)",
+    )
     parser.add_argument("--max-minutes", type=float, default=None, help="stop (and save) after this long")
     parser.add_argument(
         "--env", default=None, help='DrivingConfig fields as JSON, e.g. \'{"network": "grid"}\''
@@ -149,6 +157,7 @@ def config_from_args(args: Any) -> TrainConfig:
         "bev_pool": args.bev_pool,
         "accel_prior": args.accel_prior,
         "checkpoint_every": args.checkpoint_every,
+        "snapshot_every": args.snapshot_every,
         "max_minutes": args.max_minutes,
     }
     if args.env:

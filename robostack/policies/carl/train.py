@@ -38,6 +38,7 @@ EnvFactory = Callable[[TrainConfig, int], Any]
 """(config, rank) → a gymnasium VectorEnv with the driving spaces."""
 
 CHECKPOINT_DIR = "checkpoint"
+SNAPSHOT_DIR = "snapshots"
 TRAIN_LOG = CURRENT_LOG  # the run's log, the newest phase of its lineage
 SEED_STRIDE = 10_000  # rank r's env seeds start at seed + r·stride (all < 1,000,000: training range)
 
@@ -479,6 +480,8 @@ def _loop(
                     console.print(f"update {update}/{num_updates}  samples {state['samples']}  {status}")
                 if update % cfg.checkpoint_every == 0 or update == num_updates or stop:
                     save_checkpoint(out / CHECKPOINT_DIR, policy, optimiser, state)
+                if cfg.snapshot_every and update % cfg.snapshot_every == 0:
+                    policy.save_pretrained(out / SNAPSHOT_DIR / str(state["samples"]))
             if stop:
                 break
     return _finish(cfg, world, policy, state, num_updates, out)
