@@ -236,6 +236,31 @@ def test_snapshots_are_loadable_policies_named_by_samples(tmp_path: Path) -> Non
     assert last.keys() == final.keys() and all(torch.equal(v, final[k]) for k, v in last.items())
 
 
+def test_average_is_the_mean_of_the_run_snapshots_and_named_on_the_card(tmp_path: Path) -> None:
+    from robostack.policies.carl.average import write_average
+    from robostack.policies.carl.card import write_model_card
+    from robostack.policies.carl.train import SNAPSHOT_DIR, train
+
+    run = tmp_path / "run"
+    train(tiny_config(run, total_samples=128, snapshot_every=1), fake_envs)
+    out = write_average([run], tmp_path / "avg", "robostack carl average run --since 64", since=64)
+    kept = [CarlPolicy.from_pretrained(run / SNAPSHOT_DIR / n).state_dict() for n in ("64", "96", "128")]
+    averaged = CarlPolicy.from_pretrained(out).state_dict()
+    weight = "net.alpha_beta.weight"
+    assert torch.allclose(averaged[weight], (kept[0][weight] + kept[1][weight] + kept[2][weight]) / 3)
+    assert not torch.equal(averaged[weight], kept[2][weight])  # the updates moved the weights
+    card = write_model_card(out).read_text()
+    assert "uniform mean of 3 snapshots" in card and "64, 96, 128 samples" in card
+
+
+def test_average_without_snapshots_is_one_line_error(tmp_path: Path) -> None:
+    from robostack.core.errors import RobostackError
+    from robostack.policies.carl.average import write_average
+
+    with pytest.raises(RobostackError, match="--snapshot-every"):
+        write_average([tmp_path], tmp_path / "avg", "robostack carl average")
+
+
 def test_export_writes_the_checkpoint_as_it_stands(tmp_path: Path) -> None:
     """--export turns a stopped run's checkpoint into its policy folder without another update."""
     from safetensors.torch import load_file

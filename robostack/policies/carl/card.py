@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from robostack.core.lineage import read_lineage
+from robostack.policies.carl.average import AVERAGE_FILE
 from robostack.policies.carl.imitation import ACTION_MARGIN, IMITATION_FILE
 from robostack.policies.carl.train import TRAIN_LOG
 
@@ -73,6 +74,7 @@ def model_card(directory: Path) -> str:
             lines += _iteration_table(earlier)
     else:
         lines = _ppo_lines(json.loads((directory / TRAIN_LOG).read_text()))
+        lines += _average_lines(_load(directory / AVERAGE_FILE))
     lines += _evaluation_lines(directory)
     ablation = _load(directory / ABLATION_FILE)
     if ablation is not None:
@@ -127,6 +129,16 @@ def _ppo_lines(log: dict[str, Any]) -> list[str]:
             " run still going), not by convergence."
         )
     return lines
+
+
+def _average_lines(record: dict[str, Any] | None) -> list[str]:
+    if record is None:
+        return []
+    samples = ", ".join(f"{n:,}" for n in record["samples"])
+    return [
+        f"- Weights: the uniform mean of {len(record['samples'])} snapshots of the runs above, at {samples}"
+        f" samples (weight averaging, not in CaRL), written by `{record['command']}`.",
+    ]
 
 
 def _iteration_table(log: dict[str, Any]) -> list[str]:

@@ -1,9 +1,10 @@
-"""CLI commands for CaRL: ``train carl`` and ``bench carl-train``."""
+"""CLI commands for CaRL: ``train carl``, ``train carl-dagger``, ``carl average`` and ``bench carl-train``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from robostack.core.command import Command
 from robostack.core.registry import register
@@ -61,6 +62,28 @@ class TrainCarlDagger(Command):
         cfg = validate_config(ImitationConfig, {k: v for k, v in flags.items() if v is not None})
         summary = dagger(cfg)
         print(json.dumps(summary["iterations"][-1], indent=2))
+        return 0
+
+
+@register("command", "carl/average")
+class CarlAverage(Command):
+    help = "one policy folder from the mean weights of training runs' snapshots (--snapshot-every)"
+    example = "robostack carl average runs/carl --out runs/carl_avg --since 1000000"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("runs", nargs="+", type=Path, help="training run folders (OUT of train carl)")
+        parser.add_argument("--out", type=Path, required=True, help="policy folder to write")
+        parser.add_argument("--since", type=int, default=0, help="only snapshots at ≥ this many samples")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from robostack.policies.carl.average import write_average
+        from robostack.policies.carl.card import write_model_card
+        from robostack.policies.carl.train import TRAIN_LOG
+
+        command = "robostack carl average " + " ".join(map(str, args.runs)) + f" --out {args.out}"
+        command += f" --since {args.since}" if args.since else ""
+        out = write_average(args.runs, args.out, command, args.since)
+        print(write_model_card(out) if (out / TRAIN_LOG).exists() else out)
         return 0
 
 
