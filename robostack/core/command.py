@@ -42,6 +42,14 @@ def positive_float(text: str) -> float:
     return value
 
 
+def decay_rate(text: str) -> float:
+    """argparse type: a number in [0, 1), such as a moving average's decay per step."""
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text}")
+    return value
+
+
 def add_workers_argument(parser: argparse.ArgumentParser) -> None:
     """``--workers N`` of the evaluation commands (`core.parallel.run_episodes`)."""
     parser.add_argument(

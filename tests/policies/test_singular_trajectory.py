@@ -260,6 +260,31 @@ def test_resumed_training_continues_the_schedule(tmp_path: Path) -> None:
     assert "--init" in card and "Resumed at epoch 3" in card and "3 epochs" in card
 
 
+def test_moving_average_follows_the_trained_weights_by_its_decay() -> None:
+    from robostack.policies.singular_trajectory.train import EmaWeights
+
+    start, trained = tiny_model(seed=0), tiny_model(seed=1)
+    ema = EmaWeights(start, decay=0.9)
+    ema.update(trained)
+    for (name, mine), before, after in zip(
+        ema.model.named_parameters(), start.parameters(), trained.parameters(), strict=True
+    ):
+        assert torch.allclose(mine, 0.9 * before + 0.1 * after, atol=1e-6), name
+    assert torch.equal(ema.model.basis_moving, start.basis_moving)  # fitted spaces are not averaged
+
+
+def test_training_with_a_moving_average_keeps_and_names_it(tmp_path: Path) -> None:
+    data = _tiny_eth_ucy(tmp_path / "data")
+    tiny = TINY.model_dump(exclude={"scene", "num_samples", "static_dist"})
+    train(TrainConfig(epochs=1, batch_size=16, seed=3), tmp_path / "raw", data, tiny)
+    train(TrainConfig(epochs=1, batch_size=16, seed=3, ema_decay=0.5), tmp_path / "ema", data, tiny)
+    raw = SingularTrajectory.from_pretrained(tmp_path / "raw").state_dict()
+    ema = SingularTrajectory.from_pretrained(tmp_path / "ema").state_dict()
+    assert any(not torch.equal(raw[k], ema[k]) for k in raw)
+    card = (tmp_path / "ema" / "MODEL_CARD.md").read_text()
+    assert "--ema-decay 0.5" in card and "moving average at epoch 1" in card
+
+
 # 0.5 m per pixel, pixel (0, 0) at world (-2, -2): a 20 m x 20 m image whose left half is walkable.
 HOMOGRAPHY = np.array([[0.5, 0.0, -2.0], [0.0, 0.5, -2.0], [0.0, 0.0, 1.0]])
 

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from robostack.core.command import Command, add_workers_argument, positive_float, positive_int
+from robostack.core.command import Command, add_workers_argument, decay_rate, positive_float, positive_int
 from robostack.core.registry import register
 
 SCENE_CHOICES = ("eth", "hotel", "univ", "zara1", "zara2", "all")
@@ -48,6 +48,12 @@ class TrainSingularTrajectory(Command):
             "--init", type=Path, default=None, help="continue from this checkpoint (one --scene only)"
         )
         parser.add_argument("--start-epoch", type=int, default=0, help="with --init: epochs already done")
+        parser.add_argument(
+            "--ema-decay",
+            type=decay_rate,
+            default=0.0,
+            help="validate and keep a moving average of the weights with this decay per step (0 = off)",
+        )
         parser.add_argument(
             "--flip", action="store_true", help="mirror half the training batches (the original does not)"
         )
@@ -109,6 +115,7 @@ class TrainSingularTrajectory(Command):
                 init_from=str(args.init) if args.init else "",
                 start_epoch=args.start_epoch if args.init else 0,
                 flip_augment=args.flip,
+                ema_decay=args.ema_decay,
             )
             out = root / scene / "deterministic" if args.deterministic else root / scene
             with progress() as bar:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import PositiveFloat
+from pydantic import Field, PositiveFloat
 
 from robostack.core.config import StrictModel
 
@@ -97,3 +97,6 @@ class TrainConfig(StrictModel):
     """Continue from this checkpoint's weights, spaces and anchors (optimiser state is not saved)."""
     start_epoch: int = 0
     """With ``init_from``: epochs already done, so the schedule resumes at ``start_epoch + 1``."""
+    ema_decay: float = Field(0.0, ge=0.0, lt=1.0)
+    """0 = off. Otherwise validate and keep an exponential moving average of the weights, updated
+    after every step with this decay (not in the original; a common habit of diffusion training)."""

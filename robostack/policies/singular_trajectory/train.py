@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 import warnings
@@ -142,6 +143,20 @@ def constant_velocity(data: TrajectorySet) -> Metrics:
     return Metrics(float(err.mean(-1).sum()) / n, float(err[:, -1].sum()) / n, data.num_agents)
 
 
+class EmaWeights:
+    """A copy of the model whose parameters follow the trained ones by an exponential moving
+    average; buffers (the fitted spaces and anchors) stay as they are."""
+
+    def __init__(self, model: SingularTrajectory, decay: float) -> None:
+        self.model = copy.deepcopy(model)
+        self.decay = decay
+
+    @torch.no_grad()
+    def update(self, trained: SingularTrajectory) -> None:
+        for mine, theirs in zip(self.model.parameters(), trained.parameters(), strict=True):
+            mine.lerp_(theirs, 1.0 - self.decay)
+
+
 def train(
     cfg: TrainConfig,
     out_dir: Path,
@@ -171,6 +186,8 @@ def train(
         warnings.simplefilter("ignore", UserWarning)
         for _ in range(cfg.start_epoch):
             sched.step()
+    ema = EmaWeights(model, cfg.ema_decay) if cfg.ema_decay else None
+    kept = ema.model if ema else model
     best = float("inf")
     history: list[dict[str, float]] = []
     summary: dict[str, object] = {}
@@ -192,17 +209,19 @@ def train(
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
             optimiser.step()
+            if ema is not None:
+                ema.update(model)
             losses.append(float(loss.detach()))
             if on_batch is not None:
                 on_batch()
         sched.step()
         row = {"epoch": float(epoch), "train_ade": float(np.mean(losses))}
         if epoch % cfg.val_every == 0 or epoch == cfg.epochs:
-            val = evaluate(model, val_set, val_anchors)
+            val = evaluate(kept, val_set, val_anchors)
             row.update(val_ade=val.ade, val_fde=val.fde)
             if val.fde < best:
                 best = val.fde
-                model.save_pretrained(out_dir)
+                kept.save_pretrained(out_dir)
                 row["saved"] = 1.0
         row["elapsed_s"] = time.perf_counter() - start
         history.append(row)
@@ -256,7 +275,10 @@ def model_card(summary: dict[str, Any]) -> str:
     flag += _model_flags(summary.get("model_config", {}))
     if cfg.get("init_from"):
         flag += f" --init {cfg['init_from']} --start-epoch {cfg['start_epoch']}"
+    if cfg.get("ema_decay"):
+        flag += f" --ema-decay {cfg['ema_decay']}"
     best = min(summary["history"], key=lambda row: row.get("val_fde", float("inf")))
+    kept = "the weights' moving average at " if cfg.get("ema_decay") else ""
     counts = " and ".join(f"{n} {space}" for space, n in summary["space_counts"].items())
     return f"""# SingularTrajectory, held-out scene `{summary["scene"]}`, {mode}
 
@@ -270,7 +292,7 @@ Leave-one-out checkpoint: trained on the train split of the other four ETH-UCY s
 - Training: {_epochs_text(summary)}, batch {cfg["batch_size"]}, AdamW lr {cfg["lr"]}
   (StepLR every {cfg["lr_step"]} epochs, ×{cfg["lr_gamma"]}), seed {cfg["seed"]};
   {summary["wall_s"] / 60:.1f} min wall on a shared 2-core CPU, one torch thread.
-{_resume_text(cfg)}{_maps_text(summary)}- Kept: epoch {int(best["epoch"])}, the best by validation FDE:
+{_resume_text(cfg)}{_maps_text(summary)}- Kept: {kept}epoch {int(best["epoch"])}, the best by validation FDE:
   val ADE {best["val_ade"]:.4f} m, val FDE {best["val_fde"]:.4f} m (from `train_log.json`, as printed).
 """
 
