@@ -76,13 +76,12 @@ class CarlAverage(Command):
         parser.add_argument("--since", type=int, default=0, help="only snapshots at ≥ this many samples")
 
     def run(self, args: argparse.Namespace) -> int:
+        from robostack.core.lineage import command_line
         from robostack.policies.carl.average import write_average
         from robostack.policies.carl.card import write_model_card
         from robostack.policies.carl.train import TRAIN_LOG
 
-        command = "robostack carl average " + " ".join(map(str, args.runs)) + f" --out {args.out}"
-        command += f" --since {args.since}" if args.since else ""
-        out = write_average(args.runs, args.out, command, args.since)
+        out = write_average(args.runs, args.out, command_line(), args.since)
         print(write_model_card(out) if (out / TRAIN_LOG).exists() else out)
         return 0
 
