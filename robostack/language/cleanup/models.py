@@ -6,7 +6,7 @@ decoder and one evaluation serve them all. The paper's sizes are the defaults of
 
 Ours (``HybridGrounder``) adds what the paper's GRU lacks: a bidirectional encoder, the
 trajectory tokens of `features` and a fastText-style bag of hashed word/char n-grams, and is
-used as an ensemble.
+used as an ensemble, with the MiniLM grounder of `minilm`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ class ModelConfig:
     buckets: int = 0
     level_of_label: tuple[int, ...] = field(default_factory=tuple)
     """For the multi-head models: the level index of each joint label."""
+    lora_rank: int = 0
+    """For the MiniLM grounder: the rank of its adapters."""
 
 
 def _masked_last(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -170,6 +172,10 @@ NEURAL_MODELS: dict[str, type[nn.Module]] = {
 
 
 def build_model(cfg: ModelConfig) -> nn.Module:
+    if cfg.kind == "minilm":  # imported here: it loads transformers and the MiniLM wheel
+        from robostack.language.cleanup.minilm import MiniLMGrounder
+
+        return MiniLMGrounder(cfg)
     return NEURAL_MODELS[cfg.kind](cfg)
 
 

@@ -32,7 +32,9 @@ MODEL_NAMES = {
     "single_rnn": "Single-RNN (paper's best)",
     "single_rnn_long": "Single-RNN trained 40 epochs, 2 seeds",
     "hybrid": "Hybrid BiGRU + n-grams + trajectory tokens, 3 seeds",
+    "minilm": "MiniLM-L6 (frozen) + rank-8 adapters, 1 seed",
     "ours": "Ours: hybrid (3 seeds) ⊕ Single-RNN 40 epochs (2 seeds), averaged",
+    "ours_minilm": "MiniLM adapters ½ ⊕ hybrid ¼ ⊕ Single-RNN 40 epochs ¼, averaged",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -24,26 +24,43 @@ MAX_LEN = 64
 """Words the encoder reads; longer commands (a few L1 ones) are cut (their n-grams still count)."""
 
 
-def encode_texts(texts: Sequence[str], vocab: Vocab, buckets: int) -> list[tuple[list[int], list[int]]]:
-    """Per text: token ids (words only, at most `MAX_LEN`) and hashed n-gram ids (when ``buckets``)."""
-    return [(vocab.encode(words(t), MAX_LEN), hashed_ngrams(t, buckets) if buckets else []) for t in texts]
+class Encoded(NamedTuple):
+    """One command as the models read it."""
+
+    ids: list[int]
+    """word ids, at most `MAX_LEN`"""
+    ngrams: list[int]
+    """hashed n-gram ids (empty without buckets)"""
+    text: str
+    """the raw text, for models with their own tokenizer"""
 
 
-def collate(encoded: Sequence[tuple[list[int], list[int]]]) -> dict[str, torch.Tensor]:
-    """Pad token ids and flatten n-grams into EmbeddingBag's ``input``/``offsets`` form."""
-    width = max(len(ids) for ids, _ in encoded)
+def encode_texts(texts: Sequence[str], vocab: Vocab, buckets: int) -> list[Encoded]:
+    return [
+        Encoded(vocab.encode(words(t), MAX_LEN), hashed_ngrams(t, buckets) if buckets else [], t)
+        for t in texts
+    ]
+
+
+def collate(encoded: Sequence[Encoded]) -> dict[str, Any]:
+    """Pad token ids, flatten n-grams into EmbeddingBag's ``input``/``offsets`` form, keep the texts."""
+    width = max(len(e.ids) for e in encoded)
     ids = torch.zeros(len(encoded), width, dtype=torch.long)
-    for i, (seq, _) in enumerate(encoded):
-        ids[i, : len(seq)] = torch.tensor(seq)
-    batch = {"ids": ids, "lengths": torch.tensor([len(seq) for seq, _ in encoded])}
-    if encoded[0][1]:
-        offsets = np.cumsum([0] + [len(g) for _, g in encoded[:-1]])
-        batch["ngrams"] = torch.tensor([i for _, g in encoded for i in g], dtype=torch.long)
+    for i, e in enumerate(encoded):
+        ids[i, : len(e.ids)] = torch.tensor(e.ids)
+    batch: dict[str, Any] = {
+        "ids": ids,
+        "lengths": torch.tensor([len(e.ids) for e in encoded]),
+        "texts": [e.text for e in encoded],
+    }
+    if encoded[0].ngrams:
+        offsets = np.cumsum([0] + [len(e.ngrams) for e in encoded[:-1]])
+        batch["ngrams"] = torch.tensor([i for e in encoded for i in e.ngrams], dtype=torch.long)
         batch["offsets"] = torch.tensor(offsets, dtype=torch.long)
     return batch
 
 
-def encode_batch(texts: Sequence[str], vocab: Vocab, buckets: int) -> dict[str, torch.Tensor]:
+def encode_batch(texts: Sequence[str], vocab: Vocab, buckets: int) -> dict[str, Any]:
     return collate(encode_texts(texts, vocab, buckets))
 
 
