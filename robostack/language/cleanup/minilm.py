@@ -34,7 +34,7 @@ ADAPTED = (
 """The projections of each transformer layer that get an adapter."""
 
 MAX_TOKENS = 96
-"""Word pieces read per command (the longest GLAMDP command has about 80)."""
+"""Word pieces read per command (the longest public GLAMDP command has 90, with its two markers)."""
 
 HEAD_LR_SCALE = 2.0
 """The new classifier learns at twice the adapters' rate (it starts from nothing)."""
