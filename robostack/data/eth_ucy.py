@@ -26,6 +26,22 @@ SCENES: tuple[str, ...] = ("eth", "hotel", "univ", "zara1", "zara2")
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 FRAME_PERIOD_S = 0.4
 """Seconds between two annotated frames (2.5 Hz)."""
+PLACES: dict[str, str] = {
+    "biwi_eth": "eth",
+    "biwi_hotel": "hotel",
+    "crowds_zara01": "zara",
+    "crowds_zara02": "zara",
+    "crowds_zara03": "zara",
+    "students001": "univ",
+    "students003": "univ",
+    "uni_examples": "univ",
+}
+"""Where each recording was filmed. The Zara recordings share a street and the university ones a
+square, each in one world frame; a recording not listed is its own place."""
+
+
+def place_of(recording: str) -> str:
+    return PLACES.get(recording, recording)
 
 
 def default_data_dir() -> Path:
@@ -65,6 +81,9 @@ class TrajectorySet:
     """Per window: the frame id of its last observed step."""
     history: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
     """Per recording: every annotated ``(frame, x, y)`` of it, in frame order."""
+    place_tracks: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
+    """The same for the scene's training and validation recordings filmed at the place of one of
+    this split's recordings: static knowledge of the place, never a test recording."""
 
     @property
     def num_agents(self) -> int:
@@ -167,7 +186,17 @@ def load_split(
             sources.append(recording_name(path))
             ends.append(end)
     history = recording_history(root, scene, set(sources))
-    return stack_windows(windows, cfg, tuple(sources), np.asarray(ends), history)
+    place_tracks = recording_history(root, scene, training_recordings_at(root, scene, set(sources)))
+    return stack_windows(windows, cfg, tuple(sources), np.asarray(ends), history, place_tracks)
+
+
+def training_recordings_at(root: Path, scene: str, recordings: set[str]) -> set[str]:
+    """The recordings of ``scene``'s train and val folders filmed where one of ``recordings`` was.
+    Leave-one-out splits keep the test recordings out of those folders."""
+    places = {place_of(name) for name in recordings}
+    files = [path for split in ("train", "val") for path in (root / scene / split).glob("*.txt")]
+    names = {recording_name(path) for path in files}
+    return {name for name in names if place_of(name) in places}
 
 
 def recording_history(root: Path, scene: str, recordings: set[str]) -> dict[str, NDArray[np.float64]]:
@@ -188,6 +217,7 @@ def stack_windows(
     sources: tuple[str, ...] = (),
     obs_end: NDArray[np.float64] | None = None,
     history: Mapping[str, NDArray[np.float64]] | None = None,
+    place_tracks: Mapping[str, NDArray[np.float64]] | None = None,
 ) -> TrajectorySet:
     """Stack per-window arrays into one `TrajectorySet`."""
     if not windows:
@@ -205,4 +235,5 @@ def stack_windows(
         sources=sources,
         obs_end=np.zeros(0) if obs_end is None else obs_end,
         history=dict(history or {}),
+        place_tracks=dict(place_tracks or {}),
     )

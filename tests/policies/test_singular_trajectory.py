@@ -408,6 +408,26 @@ def test_observed_maps_hold_the_past_only(tmp_path: Path) -> None:
     assert not on_map(first, np.array([4.5, 2.0]))  # two frames later: not seen yet
 
 
+def test_place_maps_add_training_recordings_of_the_same_place_only(tmp_path: Path) -> None:
+    def write(split: str, name: str, y: float) -> None:
+        folder = tmp_path / "zara1" / split
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = [f"{10 * f}\t{p}\t{0.5 * f:.2f}\t{y + p:.2f}" for f in range(25) for p in (1, 2)]
+        (folder / f"{name}.txt").write_text("\n".join(rows) + "\n")
+
+    write("test", "crowds_zara01", 0.0)
+    write("train", "crowds_zara02_train", 10.0)  # the same street
+    write("val", "crowds_zara03_val", 20.0)
+    write("train", "biwi_eth_train", 30.0)  # another place
+    data = load_split("zara1", "test", tmp_path)
+    assert set(data.place_tracks) == {"crowds_zara02", "crowds_zara03"}
+    (_, observed), *_ = observed_maps(data, radius=0.3)
+    (_, place), *_ = observed_maps(data, radius=0.3, same_place=True)
+    ahead, zara02, eth = np.array([10.0, 1.0]), np.array([10.0, 11.0]), np.array([10.0, 31.0])
+    assert not on_map(observed, zara02) and on_map(place, zara02) and on_map(place, np.array([1.0, 21.0]))
+    assert not on_map(place, eth) and not on_map(place, ahead)  # nor the test recording's future
+
+
 def test_training_with_observed_maps(tmp_path: Path) -> None:
     data = _tiny_eth_ucy(tmp_path / "data")
     tiny = TINY.model_dump(exclude={"scene", "num_samples", "static_dist"})

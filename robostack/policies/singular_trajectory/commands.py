@@ -77,16 +77,16 @@ class TrainSingularTrajectory(Command):
         )
         parser.add_argument(
             "--walkable-maps",
-            choices=("files", "observed"),
+            choices=("files", "observed", "place"),
             default="files",
-            help="anchors' walkable area: the release's map images if present, or where people were "
-            "seen to walk so far in the recording",
+            help="anchors' walkable area: the release's map images if present, where people were "
+            "seen to walk so far in the recording, or that plus the training recordings of the same place",
         )
         parser.add_argument(
             "--walkable-radius",
             type=positive_float,
             default=0.3,
-            help="with --walkable-maps observed: metres each seen position is grown by",
+            help="with --walkable-maps observed or place: metres each seen position is grown by",
         )
 
     def run(self, args: argparse.Namespace) -> int:

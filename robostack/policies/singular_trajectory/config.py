@@ -55,13 +55,15 @@ class ModelConfig(StrictModel):
     """The context's position input: each agent's last position minus the mean of its own scene
     (window), or, as the original, minus the mean over the whole batch, which packs whole windows
     until it holds 512 agents (at test time, windows of one recording in time order)."""
-    walkable_maps: Literal["files", "observed"] = "files"
+    walkable_maps: Literal["files", "observed", "place"] = "files"
     """Where the adaptive anchors' walkable area comes from. ``files``: the original release's
     map images and homographies, where the data directory holds them (the public splits do not).
     ``observed``: every position annotated in the same recording up to the window's last observed
-    frame, grown by ``walkable_radius``; built from the tracks alone, nothing from the future."""
+    frame, grown by ``walkable_radius``; built from the tracks alone, nothing from the future.
+    ``place``: that, plus every position of the training and validation recordings filmed at the
+    same place (what a map image of the place shows; never a test recording)."""
     walkable_radius: PositiveFloat = 0.3
-    """Metres each observed position is grown by (``walkable_maps: observed``)."""
+    """Metres each observed position is grown by (``walkable_maps: observed`` or ``place``)."""
     diffusion_steps: int = 10
     beta_start: float = 1e-4
     beta_end: float = 5e-2

@@ -86,8 +86,8 @@ def evaluate_scene(
 
 def anchor_source(model: SingularTrajectory, maps: dict[str, WalkableMap], oracle: bool) -> str:
     """Which walkable area the model's anchors were corrected on, as `ANCHOR_SOURCES` names it."""
-    if model.config.walkable_maps == "observed":
-        return "observed"
+    if model.config.walkable_maps in ("observed", "place"):
+        return model.config.walkable_maps
     if maps:
         return "oracle" if oracle else "files"
     return "prototypes"
@@ -128,6 +128,8 @@ def evaluate_scenes(
 
 ANCHOR_SOURCES = {
     "observed": "adapted to where people were seen to walk so far in the test recording (causal)",
+    "place": "adapted to where people were seen to walk so far in the test recording (causal) and in "
+    "the training recordings filmed at the same place",
     "files": "adapted to the walkable maps in the data directory",
     "oracle": ORACLE_NOTE,
     "prototypes": "prototypes (no walkable maps in the data directory)",

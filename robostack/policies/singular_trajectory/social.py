@@ -68,9 +68,10 @@ class SocialPlanner:
 
     def walkable_so_far(self, history: NDArray[np.float32]) -> WalkableMap | None:
         """Where people have been seen to walk this episode, for a predictor trained with such
-        maps (``walkable_maps: observed``); None for one trained without."""
+        maps (``walkable_maps: observed`` or ``place``: the crowd world has no other recordings of
+        its place, so both see only the episode); None for one trained without."""
         cfg = getattr(self.predictor, "config", None)
-        if getattr(cfg, "walkable_maps", "files") != "observed":
+        if getattr(cfg, "walkable_maps", "files") not in ("observed", "place"):
             return None
         # successive histories overlap in all but their newest step: keep each position once
         self.seen = np.unique(np.concatenate([self.seen, history.reshape(-1, 2)]), axis=0)

@@ -81,9 +81,12 @@ def split_anchors(
     model: SingularTrajectory, data: TrajectorySet, maps: dict[str, WalkableMap]
 ) -> torch.Tensor | None:
     """The adaptive anchors of every agent of ``data``, or None when no map covers it. The model's
-    ``walkable_maps`` says which maps: the files' (``maps``) or the area observed so far."""
-    if model.config.walkable_maps == "observed":
-        regions = observed_maps(data, model.config.walkable_radius)
+    ``walkable_maps`` says which maps: the files' (``maps``), the area observed so far, or that
+    and the training recordings of the same place."""
+    if model.config.walkable_maps in ("observed", "place"):
+        regions = observed_maps(
+            data, model.config.walkable_radius, same_place=model.config.walkable_maps == "place"
+        )
     else:
         regions = regions_by_recording(data, maps)
     if not regions:
@@ -333,6 +336,12 @@ def _maps_text(summary: dict[str, Any]) -> str:
         return (
             "- Anchors adapted to where people were seen to walk so far in each recording, grown by\n"
             f"  {model_cfg['walkable_radius']} m (`walkable_maps: observed`).\n"
+        )
+    if model_cfg.get("walkable_maps") == "place":
+        return (
+            "- Anchors adapted to where people were seen to walk so far in each recording and in the\n"
+            "  training and validation recordings of the same place, grown by\n"
+            f"  {model_cfg['walkable_radius']} m (`walkable_maps: place`).\n"
         )
     maps = summary.get("walkable_maps")
     return f"- Anchors adapted to the walkable maps of {', '.join(maps)}.\n" if maps else ""

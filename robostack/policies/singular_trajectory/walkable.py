@@ -9,7 +9,9 @@ endpoint lands on the nearest walkable pixel.
 Those files are not part of the public Social-GAN splits. When a data directory holds them,
 `load_walkable_maps` finds them. Without them, `observed_maps` stands in for the images: each
 window's map is every position annotated in its recording up to the window's last observed
-frame, the area people have been seen to walk so far (nothing from the window's future).
+frame, the area people have been seen to walk so far (nothing from the window's future). With
+``same_place`` it also holds every position of the training and validation recordings filmed at
+the same place (the Zara street, the university square), as a map image would show that place.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from robostack.core.errors import RobostackError
-from robostack.data.eth_ucy import TrajectorySet
+from robostack.data.eth_ucy import TrajectorySet, place_of
 
 Region = tuple[slice | NDArray[np.int64], "WalkableMap"]
 """Agents (rows of a `TrajectorySet`) and the map their anchors are corrected on."""
@@ -173,14 +175,24 @@ def regions_by_recording(data: TrajectorySet, maps: dict[str, WalkableMap]) -> l
     return regions
 
 
-def observed_maps(data: TrajectorySet, radius: float, resolution: float = 0.1) -> Sequence[Region]:
+def observed_maps(
+    data: TrajectorySet, radius: float, resolution: float = 0.1, same_place: bool = False
+) -> Sequence[Region]:
     """Per window, where people have walked in its recording so far: every position annotated up
-    to the window's last observed frame, grown by ``radius`` metres."""
+    to the window's last observed frame, grown by ``radius`` metres. With ``same_place``, also
+    every position of the other training and validation recordings filmed at that place."""
     if data.num_windows and (len(data.obs_end) != data.num_windows or not data.history):
         raise RobostackError("observed maps need the windows' frame ids and their recordings (load_split)")
     regions: list[Region] = []
     for w, rows in enumerate(data.windows()):
-        track = data.history[data.sources[w]]
-        seen = track[track[:, 0] <= data.obs_end[w], 1:]
-        regions.append((rows, WalkableMap.from_points(seen, resolution, radius)))
+        source = data.sources[w]
+        track = data.history[source]
+        seen = [track[track[:, 0] <= data.obs_end[w], 1:]]
+        if same_place:
+            seen += [
+                tracks[:, 1:]
+                for name, tracks in data.place_tracks.items()
+                if name != source and place_of(name) == place_of(source)
+            ]
+        regions.append((rows, WalkableMap.from_points(np.concatenate(seen), resolution, radius)))
     return regions
