@@ -14,7 +14,8 @@ The spaces and anchors are fitted from data by `fit_spaces` and saved with the w
 saved policy carries its own normalisation. Given walkable-area maps, `adaptive_anchors`
 stretches each agent's prototype paths back onto them (`walkable.py`): the original release's map
 images where a data directory holds them, or, with ``walkable_maps: observed``, the area people
-were seen to walk so far in the recording. Without maps the anchors are the prototypes.
+were seen to walk so far in the recording (``place``: and in the training recordings of the same
+place). Without maps the anchors are the prototypes.
 """
 
 from __future__ import annotations
