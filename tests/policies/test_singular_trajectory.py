@@ -428,19 +428,20 @@ def test_place_maps_add_training_recordings_of_the_same_place_only(tmp_path: Pat
     assert not on_map(place, eth) and not on_map(place, ahead)  # nor the test recording's future
 
 
-def test_training_with_observed_maps(tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", ["observed", "place"])
+def test_training_with_maps_from_the_tracks(tmp_path: Path, source: str) -> None:
     data = _tiny_eth_ucy(tmp_path / "data")
     tiny = TINY.model_dump(exclude={"scene", "num_samples", "static_dist"})
     train(
         TrainConfig(epochs=1, lr_step=1, batch_size=16),
         tmp_path / "out",
         data,
-        {**tiny, "walkable_maps": "observed"},
+        {**tiny, "walkable_maps": source},
     )
     model = SingularTrajectory.from_pretrained(tmp_path / "out")
-    assert model.config.walkable_maps == "observed"
+    assert model.config.walkable_maps == source
     card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
-    assert "--walkable-maps observed" in card and "seen to walk so far" in card
+    assert f"--walkable-maps {source}" in card and "seen to walk so far" in card
     val = load_split("eth", "val", data)
     anchors = split_anchors(model, val, {})
     assert anchors is not None and anchors.shape == (val.num_agents, model.config.num_samples, 4)
