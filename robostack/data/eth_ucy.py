@@ -185,8 +185,10 @@ def load_split(
             windows.append(window)
             sources.append(recording_name(path))
             ends.append(end)
-    history = recording_history(root, scene, set(sources))
-    place_tracks = recording_history(root, scene, training_recordings_at(root, scene, set(sources)))
+    own, place = set(sources), training_recordings_at(root, scene, set(sources))
+    tracks = recording_history(root, scene, own | place)  # they overlap in training splits: one read
+    history = {name: tracks[name] for name in own if name in tracks}
+    place_tracks = {name: tracks[name] for name in place if name in tracks}
     return stack_windows(windows, cfg, tuple(sources), np.asarray(ends), history, place_tracks)
 
 
