@@ -25,7 +25,7 @@ from gymnasium import spaces
 from robostack.policies.carl.config import TrainConfig
 from robostack.policies.carl.model import to_action, to_unit
 from robostack.policies.carl.policy import CarlPolicy
-from robostack.policies.carl.ppo import PPOCoefs, compute_gae, ppo_update
+from robostack.policies.carl.ppo import PPOCoefs, compute_gae, ppo_loss, ppo_update
 
 torch.set_num_threads(1)
 SIZE, CHANNELS, MEAS = 32, 3, 4
@@ -116,6 +116,29 @@ def test_ppo_update_raises_likelihood_of_advantaged_actions() -> None:
     gain = new_logp - logp
     up, down = gain[advantages > 0].mean(), gain[advantages < 0].mean()
     assert up > 0.005 and down < -0.005 and up - down > 0.03
+
+
+def test_a_rollout_preprocessed_once_gives_each_minibatch_its_own_loss() -> None:
+    """`ppo_update` pools and normalises the whole rollout once, then slices mini-batches from it."""
+    torch.manual_seed(0)
+    policy = CarlPolicy.for_spaces(FakeDriving().observation_space, **{**SMALL, "bev_pool": 2})
+    rng = torch.Generator().manual_seed(3)
+    n = 12
+    data = {
+        "bev": torch.randint(0, 256, (n, CHANNELS, SIZE, SIZE), generator=rng, dtype=torch.uint8),
+        "measurements": torch.randn(n, MEAS, generator=rng),
+        "actions": torch.rand(n, 2, generator=rng) * 2 - 1,
+        "logprobs": torch.randn(n, generator=rng),
+        "values": torch.randn(n, generator=rng),
+        "advantages": torch.randn(n, generator=rng),
+        "returns": torch.randn(n, generator=rng),
+    }
+    whole = policy.network_batch(data)
+    assert whole["bev"].shape == (n, CHANNELS, SIZE // 2, SIZE // 2)
+    idx = torch.tensor([1, 4, 5, 9])
+    once = ppo_loss(policy, {k: v[idx] for k, v in whole.items()}, PPOCoefs())[0]
+    alone = ppo_loss(policy, policy.network_batch({k: v[idx] for k, v in data.items()}), PPOCoefs())[0]
+    assert torch.equal(once, alone)
 
 
 def test_masked_steps_do_not_move_the_policy() -> None:

@@ -2,7 +2,8 @@
 
 Changes from CaRL's 256×256 raster (say so, they matter): each conv is padded by ``k // 2`` so that a
 small raster (64–128 px) still leaves a spatial map (96 px → 256×3×3 instead of 256×2×2), and the
-raster may be average-pooled first (``bev_pool``; training here reads 96 px at 48 px → 256×2×2). CaRL's
+raster may be average-pooled first (``bev_pool``, done by `CarlPolicy.preprocess`; training here reads 96 px
+at 48 px → 256×2×2). CaRL's
 value head also reads value-only measurements (time left, penalty timers); our env has none, so the
 value head reads the fused features alone.
 """
@@ -31,7 +32,6 @@ class RoachEncoder(nn.Module):
         super().__init__()
         layers: list[nn.Module] = []
         c, h, w = cfg.bev_channels, cfg.bev_height // cfg.bev_pool, cfg.bev_width // cfg.bev_pool
-        self.pool = nn.AvgPool2d(cfg.bev_pool) if cfg.bev_pool > 1 else nn.Identity()
         for out, kernel, stride in cfg.convs:
             h, w = conv_out(h, kernel, stride), conv_out(w, kernel, stride)
             layers += [nn.Conv2d(c, out, kernel, stride, padding=kernel // 2), nn.LayerNorm([out, h, w])]
@@ -42,7 +42,7 @@ class RoachEncoder(nn.Module):
         self.head = nn.Sequential(nn.Linear(self.flat_dim, cfg.features_dim), nn.ReLU())
 
     def forward(self, bev: torch.Tensor) -> torch.Tensor:
-        return self.head(self.convs(self.pool(bev)).flatten(1))
+        return self.head(self.convs(bev).flatten(1))
 
 
 def mlp(inp: int, hidden: int, layer_norm: bool) -> nn.Sequential:
@@ -57,7 +57,8 @@ def mlp(inp: int, hidden: int, layer_norm: bool) -> nn.Sequential:
 
 
 class CarlNet(nn.Module):
-    """BEV (float in [0, 1]) + measurements → Beta(α, β) over [0, 1]² and a state value."""
+    """BEV (float in [0, 1], already pooled by ``bev_pool``) + measurements → Beta(α, β) over [0, 1]²
+    and a state value."""
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()

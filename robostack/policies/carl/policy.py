@@ -14,6 +14,7 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 from torch.distributions import Beta
+from torch.nn import functional as F
 
 from robostack.core.errors import RobostackError
 from robostack.core.pretrained import Pretrained
@@ -67,7 +68,8 @@ class CarlPolicy(Pretrained, nn.Module):
 
     # -- pre-processing -------------------------------------------------------------------------
     def preprocess(self, obs: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Env observation(s) → (bev float B×C×H×W in [0, 1], normalised measurements B×M)."""
+        """Env observation(s) → the network's inputs: (bev float B×C×H×W in [0, 1], average-pooled by
+        ``bev_pool``; normalised measurements B×M)."""
         bev = _tensor(obs["bev"])
         meas = _tensor(obs["measurements"]).float()
         if bev.dim() == 3:
@@ -81,6 +83,8 @@ class CarlPolicy(Pretrained, nn.Module):
         if not torch.isfinite(meas).all():
             raise RobostackError("CaRL policy: NaN or infinite value in the measurements")
         bev = bev.to(self.meas_mean.device, torch.float32) / 255.0
+        if self.config.bev_pool > 1:
+            bev = F.avg_pool2d(bev, self.config.bev_pool)
         meas = meas.to(self.meas_mean.device)
         if self.config.normalise_measurements:
             meas = ((meas - self.meas_mean) / (self.meas_var.sqrt() + 1e-6)).clamp(-MEAS_CLIP, MEAS_CLIP)
@@ -106,11 +110,16 @@ class CarlPolicy(Pretrained, nn.Module):
         bev, meas = self.preprocess(obs)
         return self.net(bev, meas)
 
+    def network_batch(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """A rollout batch with its observations replaced by the network's inputs (`preprocess`)."""
+        bev, meas = self.preprocess(batch)
+        return {**batch, "bev": bev, "measurements": meas}
+
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
         """PPO loss on a rollout mini-batch (see `robostack.policies.carl.ppo.ppo_loss`)."""
         from robostack.policies.carl.ppo import PPOCoefs, ppo_loss
 
-        return ppo_loss(self, batch, PPOCoefs())
+        return ppo_loss(self, self.network_batch(batch), PPOCoefs())
 
     # -- control --------------------------------------------------------------------------------
     def reset(self) -> None:

@@ -63,12 +63,13 @@ def ppo_loss(
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """CleanRL's loss on one mini-batch.
 
-    ``batch``: ``bev``, ``measurements``, ``actions`` (env units, [-1, 1]), ``logprobs``, ``values``,
+    ``batch``: ``bev`` and ``measurements`` as the network reads them (`CarlPolicy.network_batch`),
+    ``actions`` (env units, [-1, 1]), ``logprobs``, ``values``,
     ``advantages``, ``returns`` and optionally ``valid`` (1 = a real decision), ``anchor_alpha`` and
     ``anchor_beta`` (the anchor policy's Beta on these states).
     """
     valid = batch.get("valid", torch.ones_like(batch["advantages"])).float()
-    dist, value = policy.distribution({"bev": batch["bev"], "measurements": batch["measurements"]})
+    dist, value = policy.net(batch["bev"], batch["measurements"])
     logp = dist.log_prob(to_unit(batch["actions"])).sum(-1)
     entropy = dist.entropy().sum(-1)
     log_ratio = logp - batch["logprobs"]
@@ -142,6 +143,9 @@ def ppo_update(
     each step's gradients are averaged over ranks before clipping (CaRL's DDP all-reduce).
     """
     n = data["advantages"].shape[0]
+    # Once per update, not per mini-batch: converting and pooling the raster costs about as much as
+    # the network's forward and backward pass. The normaliser only moves after the update.
+    data = policy.network_batch(data)
     params = [p for p in policy.parameters() if p.requires_grad]
     sums: dict[str, float] = {}
     count = 0
