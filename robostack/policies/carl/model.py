@@ -2,10 +2,9 @@
 
 Changes from CaRL's 256×256 raster (say so, they matter): each conv is padded by ``k // 2`` so that a
 small raster (64–128 px) still leaves a spatial map (96 px → 256×3×3 instead of 256×2×2), and the
-raster may be average-pooled first (``bev_pool``, done by `CarlPolicy.preprocess`; training here reads 96 px
-at 48 px → 256×2×2). CaRL's
-value head also reads value-only measurements (time left, penalty timers); our env has none, so the
-value head reads the fused features alone.
+raster may be average-pooled first (``bev_pool``, done by `CarlPolicy.preprocess`; training here
+reads 96 px at 48 px → 256×2×2). CaRL's value head also reads value-only measurements (time left,
+penalty timers); our env has none, so the value head reads the fused features alone.
 """
 
 from __future__ import annotations
