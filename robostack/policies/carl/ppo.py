@@ -64,9 +64,9 @@ def ppo_loss(
     """CleanRL's loss on one mini-batch.
 
     ``batch``: ``bev`` and ``measurements`` as the network reads them (`CarlPolicy.network_batch`),
-    ``actions`` (env units, [-1, 1]), ``logprobs``, ``values``,
-    ``advantages``, ``returns`` and optionally ``valid`` (1 = a real decision), ``anchor_alpha`` and
-    ``anchor_beta`` (the anchor policy's Beta on these states).
+    ``actions`` (env units, [-1, 1]), ``logprobs``, ``values``, ``advantages``, ``returns`` and
+    optionally ``valid`` (1 = a real decision), ``anchor_alpha`` and ``anchor_beta`` (the anchor
+    policy's Beta on these states).
     """
     valid = batch.get("valid", torch.ones_like(batch["advantages"])).float()
     dist, value = policy.net(batch["bev"], batch["measurements"])
