@@ -40,6 +40,7 @@ class FakeDriving(gymnasium.Env):
             {
                 "bev": spaces.Box(0, 255, (CHANNELS, SIZE, SIZE), np.uint8),
                 "measurements": spaces.Box(-np.inf, np.inf, (MEAS,), np.float32),
+                "value_measurements": spaces.Box(0.0, np.inf, (2,), np.float32),
             }
         )
         self.action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
@@ -48,7 +49,8 @@ class FakeDriving(gymnasium.Env):
         bev = np.zeros((CHANNELS, SIZE, SIZE), np.uint8)
         bev[0, :, int((self.target + 1) / 2 * (SIZE - 1))] = 255
         meas = np.array([self.t, 3.0 * self.target, 10.0, -2.0], np.float32)
-        return {"bev": bev, "measurements": meas}
+        steps_left = np.array([1.0 - self.t / self.length, self.length / 12.0], np.float32)
+        return {"bev": bev, "measurements": meas, "value_measurements": steps_left}
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
         super().reset(seed=seed)
@@ -139,6 +141,47 @@ def test_a_rollout_preprocessed_once_gives_each_minibatch_its_own_loss() -> None
     once = ppo_loss(policy, {k: v[idx] for k, v in whole.items()}, PPOCoefs())[0]
     alone = ppo_loss(policy, policy.network_batch({k: v[idx] for k, v in data.items()}), PPOCoefs())[0]
     assert torch.equal(once, alone)
+
+
+def test_the_value_head_reads_the_value_measurements() -> None:
+    """Identical states that differ only in time left: the critic can fit their returns through the
+    value measurements alone (the policy's inputs are the same for all of them)."""
+    policy = small_policy()
+    o = FakeDriving().reset(seed=0)[0]
+    n = 32
+    time_left = torch.rand(n, generator=torch.Generator().manual_seed(4))
+    data = {
+        "bev": torch.as_tensor(o["bev"][None]).repeat(n, 1, 1, 1),
+        "measurements": torch.as_tensor(o["measurements"][None]).repeat(n, 1),
+        "value_measurements": torch.stack([time_left, torch.ones(n)], dim=1),
+        "actions": torch.zeros(n, 2),
+        "logprobs": torch.zeros(n),
+        "values": torch.zeros(n),
+        "advantages": torch.zeros(n),
+        "returns": 5.0 * time_left,
+    }
+    optimiser = torch.optim.Adam(policy.parameters(), lr=3e-3)
+    coefs = PPOCoefs(clip_value=False, ent_coef=0.0)
+    for _ in range(150):
+        ppo_update(policy, optimiser, data, coefs, 1, n, 0.5, torch.Generator())
+    with torch.no_grad():
+        values = policy.distribution(data)[1]
+    spread = float((data["returns"] - data["returns"].mean()).square().mean())
+    assert float((values - data["returns"]).square().mean()) < 0.1 * spread
+
+
+def test_weights_saved_without_value_measurements_load_with_the_same_outputs() -> None:
+    space = FakeDriving().observation_space
+    old_space = spaces.Dict({k: v for k, v in space.spaces.items() if k != "value_measurements"})
+    torch.manual_seed(0)
+    old = CarlPolicy.for_spaces(old_space, **SMALL)
+    new = small_policy()
+    assert (old.config.value_measurement_dim, new.config.value_measurement_dim) == (0, 2)
+    new.load_widening_value_input(old.state_dict())
+    batch = {**_fake_batch(8), "value_measurements": torch.rand(8, 2)}
+    with torch.no_grad():
+        (d_old, v_old), (d_new, v_new) = old.distribution(batch), new.distribution(batch)
+    assert torch.equal(d_old.concentration1, d_new.concentration1) and torch.equal(v_old, v_new)
 
 
 def test_masked_steps_do_not_move_the_policy() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from robostack.core.errors import ConfigError
 from robostack.sim.driving.config import EVAL_SEED_START, DrivingConfig
-from robostack.sim.driving.env import DrivingEnv, episode_network_seed
+from robostack.sim.driving.env import VALUE_MEASUREMENTS, DrivingEnv, episode_network_seed
 from robostack.sim.driving.raster import CHANNELS
 
 SMALL = DrivingConfig(network="grid", num_networks=2, traffic_density=0.02, route_length=(150.0, 300.0))
@@ -98,16 +98,23 @@ def test_driving_forward_makes_progress_and_ends_with_a_reason(env: DrivingEnv) 
 
 def test_standing_still_gets_blocked() -> None:
     env = DrivingEnv(SMALL.model_copy(update={"blocked_seconds": 2.0, "traffic_density": 0.0}))
-    env.reset(seed=2)
+    obs, _ = env.reset(seed=2)
+    first = dict(zip(VALUE_MEASUREMENTS, obs["value_measurements"], strict=True))
     info: dict = {}
     for _ in range(100):
-        _, reward, terminated, _, info = env.step(np.array([-1.0, 0.0], np.float32))
+        obs, reward, terminated, _, info = env.step(np.array([-1.0, 0.0], np.float32))
         assert reward == 0.0
         if terminated:
             break
+    route_km = env.route.length / 1000.0 if env.route else 0.0
     env.close()
     assert info["termination_reason"] == "blocked"
     assert info["infractions"]["blocked"] == 1
+    # what the critic reads: the clock ran, the blocked timer ran out, the route is all still ahead
+    last = dict(zip(VALUE_MEASUREMENTS, obs["value_measurements"], strict=True))
+    assert first["time_left"] == 1.0 and first["time_till_blocked"] == 1.0
+    assert last["time_left"] < 1.0 and last["time_till_blocked"] == 0.0
+    assert first["route_left_km"] == pytest.approx(route_km) == last["route_left_km"]
 
 
 def test_steering_hard_leaves_the_road() -> None:

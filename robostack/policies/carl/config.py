@@ -27,6 +27,9 @@ class ModelConfig(StrictModel):
     bev_height: int = Field(ge=16)
     bev_width: int = Field(ge=16)
     measurement_dim: int = Field(gt=0)
+    # value-only measurements (``value_measurements`` V), read by the value head alone, as CaRL's;
+    # 0 for a policy trained before the env had them
+    value_measurement_dim: int = Field(default=0, ge=0)
     # average-pool the raster by this factor first (2: a 96-px, 2 px/m raster is read at 1 px/m)
     bev_pool: int = Field(default=1, ge=1, le=8)
     convs: tuple[tuple[int, int, int], ...] = ROACH_CONVS

@@ -3,8 +3,9 @@
 Changes from CaRL's 256×256 raster (say so, they matter): each conv is padded by ``k // 2`` so that a
 small raster (64–128 px) still leaves a spatial map (96 px → 256×3×3 instead of 256×2×2), and the
 raster may be average-pooled first (``bev_pool``, done by `CarlPolicy.preprocess`; training here
-reads 96 px at 48 px → 256×2×2). CaRL's value head also reads value-only measurements (time left,
-penalty timers); our env has none, so the value head reads the fused features alone.
+reads 96 px at 48 px → 256×2×2). As in CaRL, the value head reads the fused features and the
+value-only measurements (time and route left, penalty timers); a policy saved before the env had them
+has ``value_measurement_dim`` 0 and a value head on the features alone.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class CarlNet(nn.Module):
         )
         self.policy_trunk = mlp(cfg.features_dim, cfg.hidden_dim, layer_norm=True)
         self.alpha_beta = nn.Linear(cfg.hidden_dim, 4)
-        self.value_trunk = mlp(cfg.features_dim, cfg.hidden_dim, layer_norm=True)
+        self.value_trunk = mlp(cfg.features_dim + cfg.value_measurement_dim, cfg.hidden_dim, layer_norm=True)
         self.value = nn.Linear(cfg.hidden_dim, 1)
         self._init_heads()
 
@@ -89,12 +90,21 @@ class CarlNet(nn.Module):
     def features(self, bev: torch.Tensor, meas: torch.Tensor) -> torch.Tensor:
         return self.fuse(torch.cat([self.encoder(bev), self.measurements(meas)], dim=-1))
 
-    def forward(self, bev: torch.Tensor, meas: torch.Tensor) -> tuple[Beta, torch.Tensor]:
-        feats = self.features(bev, meas)
+    def forward(
+        self, bev: torch.Tensor, measurements: torch.Tensor, value_measurements: torch.Tensor | None = None
+    ) -> tuple[Beta, torch.Tensor]:
+        """``value_measurements`` (B×V) may be left out where only the action is wanted: the value is
+        then computed as if they were all 0."""
+        feats = self.features(bev, measurements)
         raw = self.alpha_beta(self.policy_trunk(feats))
         # CaRL: softplus + 1 keeps α, β ≥ 1, so the density is unimodal (no mass piled on the edges)
         alpha, beta = (F.softplus(raw) + 1.0).chunk(2, dim=-1)
-        value = self.value(self.value_trunk(feats)).squeeze(-1)
+        value_in = feats
+        if self.cfg.value_measurement_dim:
+            if value_measurements is None:
+                value_measurements = feats.new_zeros(feats.shape[0], self.cfg.value_measurement_dim)
+            value_in = torch.cat([feats, value_measurements], dim=-1)
+        value = self.value(self.value_trunk(value_in)).squeeze(-1)
         return Beta(alpha, beta), value
 
 

@@ -1,8 +1,9 @@
 """`CarlPolicy`: the network plus its pre-processing, saved as ``config.yaml`` + ``model.safetensors``.
 
-Observations enter as the env gives them (``bev`` uint8 C×H×W, ``measurements`` float32 M, batched
-or not); scaling to [0, 1] and the measurements' running normalisation live here, in the saved
-state, so `robostack eval driving` only calls ``reset()`` and ``act(obs)``.
+Observations enter as the env gives them (``bev`` uint8 C×H×W, ``measurements`` float32 M and
+``value_measurements`` float32 V, batched or not); scaling to [0, 1] and the measurements' running
+normalisation live here, in the saved state, so `robostack eval driving` only calls ``reset()`` and
+``act(obs)``.
 """
 
 from __future__ import annotations
@@ -47,15 +48,19 @@ class CarlPolicy(Pretrained, nn.Module):
 
     @classmethod
     def for_spaces(cls, observation_space: Any, **overrides: Any) -> CarlPolicy:
-        """Size the network from the env's Dict space (``bev`` C×H×W uint8, ``measurements`` M)."""
+        """Size the network from the env's Dict space (``bev`` C×H×W uint8, ``measurements`` M and,
+        where the env has them, ``value_measurements`` V)."""
         try:
             c, h, w = observation_space["bev"].shape
             (m,) = observation_space["measurements"].shape
-        except (KeyError, TypeError, ValueError):
+            value_space = observation_space.spaces.get("value_measurements")
+            (v,) = value_space.shape if value_space is not None else (0,)
+        except (AttributeError, KeyError, TypeError, ValueError):
             raise RobostackError(
                 f"CaRL needs Dict(bev=C×H×W, measurements=M) observations, got {observation_space}"
             ) from None
         fields = {"bev_channels": c, "bev_height": h, "bev_width": w, "measurement_dim": m}
+        fields["value_measurement_dim"] = v
         return cls(ModelConfig(**{**fields, **overrides}))
 
     @property
@@ -67,12 +72,14 @@ class CarlPolicy(Pretrained, nn.Module):
         return DrivingConfig(**fields)
 
     # -- pre-processing -------------------------------------------------------------------------
-    def preprocess(self, obs: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Env observation(s) → the network's inputs: (bev float B×C×H×W in [0, 1], average-pooled by
-        ``bev_pool``; normalised measurements B×M)."""
+    def preprocess(self, obs: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """Env observation(s) → the network's inputs: ``bev`` float B×C×H×W in [0, 1], average-pooled
+        by ``bev_pool``; normalised ``measurements`` B×M; and ``value_measurements`` B×V where the
+        network reads them and ``obs`` holds them (acting needs no value)."""
         bev = _tensor(obs["bev"])
         meas = _tensor(obs["measurements"]).float()
-        if bev.dim() == 3:
+        unbatched = bev.dim() == 3
+        if unbatched:
             bev, meas = bev.unsqueeze(0), meas.unsqueeze(0)
         expected = (self.config.bev_channels, self.config.bev_height, self.config.bev_width)
         if tuple(bev.shape[1:]) != expected or meas.shape[-1] != self.config.measurement_dim:
@@ -82,13 +89,24 @@ class CarlPolicy(Pretrained, nn.Module):
             )
         if not torch.isfinite(meas).all():
             raise RobostackError("CaRL policy: NaN or infinite value in the measurements")
-        bev = bev.to(self.meas_mean.device, torch.float32) / 255.0
+        device = self.meas_mean.device
+        bev = bev.to(device, torch.float32) / 255.0
         if self.config.bev_pool > 1:
             bev = F.avg_pool2d(bev, self.config.bev_pool)
-        meas = meas.to(self.meas_mean.device)
+        meas = meas.to(device)
         if self.config.normalise_measurements:
             meas = ((meas - self.meas_mean) / (self.meas_var.sqrt() + 1e-6)).clamp(-MEAS_CLIP, MEAS_CLIP)
-        return bev, meas
+        inputs = {"bev": bev, "measurements": meas}
+        if self.config.value_measurement_dim and "value_measurements" in obs:
+            value_meas = _tensor(obs["value_measurements"]).float()
+            value_meas = value_meas.unsqueeze(0) if unbatched else value_meas
+            if value_meas.shape[-1] != self.config.value_measurement_dim:
+                raise RobostackError(
+                    f"CaRL policy expects {self.config.value_measurement_dim} value measurements, "
+                    f"got {value_meas.shape[-1]}"
+                )
+            inputs["value_measurements"] = value_meas.to(device)
+        return inputs
 
     @torch.no_grad()
     def update_normaliser(self, batch_sum: torch.Tensor, batch_sq: torch.Tensor, n: float) -> None:
@@ -107,19 +125,27 @@ class CarlPolicy(Pretrained, nn.Module):
 
     # -- training -------------------------------------------------------------------------------
     def distribution(self, obs: dict[str, Any]) -> tuple[Beta, torch.Tensor]:
-        bev, meas = self.preprocess(obs)
-        return self.net(bev, meas)
+        return self.net(**self.preprocess(obs))
 
     def network_batch(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """A rollout batch with its observations replaced by the network's inputs (`preprocess`)."""
-        bev, meas = self.preprocess(batch)
-        return {**batch, "bev": bev, "measurements": meas}
+        return {**batch, **self.preprocess(batch)}
 
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
         """PPO loss on a rollout mini-batch (see `robostack.policies.carl.ppo.ppo_loss`)."""
         from robostack.policies.carl.ppo import PPOCoefs, ppo_loss
 
         return ppo_loss(self, self.network_batch(batch), PPOCoefs())
+
+    def load_widening_value_input(self, state: dict[str, torch.Tensor]) -> None:
+        """Load weights saved before the env had value measurements (or with fewer): the value head's
+        first layer gains zero columns for the new inputs, so they start with no effect."""
+        key = "net.value_trunk.0.weight"
+        want = self.net.value_trunk[0].weight.shape[1]
+        have = state[key].shape[1] if key in state else want
+        if have < want:
+            state = {**state, key: F.pad(state[key], (0, want - have))}
+        self.load_state_dict(state)
 
     # -- control --------------------------------------------------------------------------------
     def reset(self) -> None:

@@ -63,13 +63,13 @@ def ppo_loss(
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """CleanRL's loss on one mini-batch.
 
-    ``batch``: ``bev`` and ``measurements`` as the network reads them (`CarlPolicy.network_batch`),
-    ``actions`` (env units, [-1, 1]), ``logprobs``, ``values``, ``advantages``, ``returns`` and
-    optionally ``valid`` (1 = a real decision), ``anchor_alpha`` and ``anchor_beta`` (the anchor
-    policy's Beta on these states).
+    ``batch``: ``bev``, ``measurements`` (and ``value_measurements`` where the network reads them) as
+    `CarlPolicy.network_batch` gives them, ``actions`` (env units, [-1, 1]), ``logprobs``, ``values``,
+    ``advantages``, ``returns`` and optionally ``valid`` (1 = a real decision), ``anchor_alpha`` and
+    ``anchor_beta`` (the anchor policy's Beta on these states).
     """
     valid = batch.get("valid", torch.ones_like(batch["advantages"])).float()
-    dist, value = policy.net(batch["bev"], batch["measurements"])
+    dist, value = policy.net(batch["bev"], batch["measurements"], batch.get("value_measurements"))
     logp = dist.log_prob(to_unit(batch["actions"])).sum(-1)
     entropy = dist.entropy().sum(-1)
     log_ratio = logp - batch["logprobs"]

@@ -135,8 +135,10 @@ class Rollout:
     def __init__(self, steps: int, n: int, obs_space: Any) -> None:
         c, h, w = obs_space["bev"].shape
         (m,) = obs_space["measurements"].shape
+        value_space = obs_space.spaces.get("value_measurements")
         self.bev = torch.zeros((steps, n, c, h, w), dtype=torch.uint8)
         self.meas = torch.zeros((steps, n, m))
+        self.value_meas = None if value_space is None else torch.zeros((steps, n, *value_space.shape))
         self.actions = torch.zeros((steps, n, 2))
         self.logprobs = torch.zeros((steps, n))
         self.values = torch.zeros((steps, n))
@@ -155,7 +157,19 @@ class Rollout:
             "returns": returns,
             "valid": self.valid,
         }
+        if self.value_meas is not None:
+            data["value_measurements"] = self.value_meas
         return {k: v.reshape(-1, *v.shape[2:]) for k, v in data.items()}
+
+    def store_observation(self, t: int, obs: dict[str, torch.Tensor]) -> None:
+        self.bev[t], self.meas[t] = obs["bev"], obs["measurements"]
+        if self.value_meas is not None:
+            self.value_meas[t] = obs["value_measurements"]
+
+
+def observation_tensors(obs: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The vector env's observation as tensors (uint8 raster, float32 measurements)."""
+    return {k: torch.as_tensor(v, dtype=None if k == "bev" else torch.float32) for k, v in obs.items()}
 
 
 class Collector:
@@ -176,13 +190,12 @@ class Collector:
         stats = EpisodeStats()
         device = policy.meas_mean.device
         for t in range(steps):
-            bev = torch.as_tensor(self.obs["bev"])
-            meas = torch.as_tensor(self.obs["measurements"], dtype=torch.float32)
-            dist, value = policy.distribution({"bev": bev.to(device), "measurements": meas.to(device)})
+            obs = observation_tensors(self.obs)
+            dist, value = policy.distribution({k: v.to(device) for k, v in obs.items()})
             unit = torch.distributions.Beta(dist.concentration1.cpu(), dist.concentration0.cpu())
             sample = unit.sample()
             sample = sample.clamp(1e-6, 1 - 1e-6)
-            buf.bev[t], buf.meas[t] = bev, meas
+            buf.store_observation(t, obs)
             buf.logprobs[t] = unit.log_prob(sample).sum(-1)
             buf.values[t] = value.cpu()
             action = to_action(sample)
@@ -218,10 +231,7 @@ class Collector:
     @torch.no_grad()
     def bootstrap_value(self, policy: CarlPolicy) -> torch.Tensor:
         device = policy.meas_mean.device
-        obs = {
-            "bev": torch.as_tensor(self.obs["bev"]).to(device),
-            "measurements": torch.as_tensor(self.obs["measurements"], dtype=torch.float32).to(device),
-        }
+        obs = {k: v.to(device) for k, v in observation_tensors(self.obs).items()}
         return policy.distribution(obs)[1].cpu()
 
 
@@ -248,13 +258,14 @@ def save_checkpoint(
 def load_saved_policy(out: Path, policy: CarlPolicy) -> dict:
     """Weights and counters of a finished run's folder (``model.safetensors`` and ``train_log.json``,
     as committed), for ``--resume`` where no checkpoint was kept. Adam's moments start afresh. A DAgger
-    warm start (``imitation_log.json``, no PPO log) gives the weights; PPO's counters start at 0."""
+    warm start (``imitation_log.json``, no PPO log) gives the weights; PPO's counters start at 0. A policy
+    saved before the env had value measurements gets zero weights for them (`load_widening_value_input`)."""
     from safetensors.torch import load_file
 
     from robostack.policies.carl.imitation import IMITATION_FILE
 
     try:
-        policy.load_state_dict(load_file(str(out / "model.safetensors")))
+        policy.load_widening_value_input(load_file(str(out / "model.safetensors")))
         if (out / TRAIN_LOG).exists():
             log = json.loads((out / TRAIN_LOG).read_text())
         else:

@@ -6,8 +6,9 @@
 - ego: a kinematic bicycle model stepped here and pushed into SUMO each step (``moveToXY`` onto
   its route), so SUMO's cars follow and yield to it; or, with ``ego_control="sumo"``, SUMO's own
   driver model drives it (privileged upper reference);
-- observation: ``bev`` (C, H, W) uint8 with channels `raster.CHANNELS` (ego-centred, heading up) and
-  ``measurements`` (M,) float32 named by `MEASUREMENTS`;
+- observation: ``bev`` (C, H, W) uint8 with channels `raster.CHANNELS` (ego-centred, heading up),
+  ``measurements`` (M,) float32 named by `MEASUREMENTS`, and ``value_measurements`` (V,) float32
+  named by `VALUE_MEASUREMENTS`: what only CaRL's critic reads (time and route left, penalty timers);
 - action: ``[accel, steer]`` in [-1, 1]: accel > 0 throttle (``max_accel`` m/s² at 1), < 0 brake
   (``max_brake``); steer > 0 turns left (``max_steer`` rad at 1);
 - reward: `reward.simple_reward` (CaRL) or `reward.summed_reward`;
@@ -54,6 +55,15 @@ MEASUREMENTS = (
     "ttc_penalty",  # 1 while the TTC penalty is held
     "comfort_penalty",  # held comfort violations / 6
 )
+VALUE_MEASUREMENTS = (
+    "time_left",  # 1 - steps / max_steps
+    "time_till_blocked",  # 1 - stopped steps / the blocked limit
+    "route_left_km",  # metres of route left / 1000 (with route_left: the route's length)
+    "ttc_ticks_left",  # TTC penalty ticks left / hold
+    *(f"{name}_ticks_left" for name in rw.COMFORT_METRICS),  # each comfort penalty's ticks left / hold
+)
+"""CaRL's value-only measurements (its CARLA env has these 10): they tell the critic how much reward
+is left to earn, which the raster cannot show. The policy never reads them."""
 VEHICLE_LENGTH = 5.0
 VEHICLE_WIDTH = 1.8
 """SUMO's default passenger car; every background car uses it."""
@@ -93,6 +103,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
             {
                 "bev": spaces.Box(0, 255, (len(CHANNELS), c.raster_size, c.raster_size), np.uint8),
                 "measurements": spaces.Box(-np.inf, np.inf, (len(MEASUREMENTS),), np.float32),
+                "value_measurements": spaces.Box(0.0, np.inf, (len(VALUE_MEASUREMENTS),), np.float32),
             }
         )
         self.action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
@@ -573,7 +584,23 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
             ],
             dtype=np.float32,
         )
-        return {"bev": bev, "measurements": measurements}
+        return {"bev": bev, "measurements": measurements, "value_measurements": self._value_measurements()}
+
+    def _value_measurements(self) -> NDArray[np.float32]:
+        c = self.config
+        hold = max(c.penalty_hold_steps, 1)
+        blocked_limit = max(c.blocked_seconds * c.control_hz, 1.0)
+        route_left_m = (1.0 - self._rc) * (self.route.length if self.route else 0.0)
+        return np.array(
+            [
+                max(1.0 - self._steps / c.max_steps, 0.0),
+                max(1.0 - self._blocked / blocked_limit, 0.0),
+                route_left_m / 1000.0,
+                self._ttc_ticks / hold,
+                *(t / hold for t in self._comfort_ticks),
+            ],
+            dtype=np.float32,
+        )
 
     def _info(self, end_reason: str | None) -> dict[str, Any]:
         # kept small: vector envs stack every key of every step's info
