@@ -540,7 +540,12 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         leader = self.leader()
         waiting_car = leader is not None and leader[0] < 10.0
         self._blocked = 0 if waiting_light or waiting_car else self._blocked + 1
-        return self._blocked >= self.config.blocked_seconds * self.config.control_hz
+        return self._blocked >= self._blocked_steps
+
+    @property
+    def _blocked_steps(self) -> float:
+        """Steps of standing still that end the episode as blocked."""
+        return self.config.blocked_seconds * self.config.control_hz
 
     def _ttc(self) -> bool:
         centres, yaws, speeds = self._vehicles
@@ -589,12 +594,11 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
     def _value_measurements(self) -> NDArray[np.float32]:
         c = self.config
         hold = max(c.penalty_hold_steps, 1)
-        blocked_limit = max(c.blocked_seconds * c.control_hz, 1.0)
         route_left_m = (1.0 - self._rc) * (self.route.length if self.route else 0.0)
         return np.array(
             [
                 max(1.0 - self._steps / c.max_steps, 0.0),
-                max(1.0 - self._blocked / blocked_limit, 0.0),
+                max(1.0 - self._blocked / max(self._blocked_steps, 1.0), 0.0),
                 route_left_m / 1000.0,
                 self._ttc_ticks / hold,
                 *(t / hold for t in self._comfort_ticks),
