@@ -1,7 +1,7 @@
 """One driving episode with the trained CaRL policy, as a video: BEV raster | top-down map with route.
 
 python launch/driving.py                       # writes runs/driving/video.mp4
-python launch/driving.py --seed 1000003 --policy policies/carl --out runs/driving/video.mp4
+python launch/driving.py --seed 1000003 --policy policies/carl_finetuned --out runs/driving/video.mp4
 
 Each frame is the env's own ``render()``: the policy's input, the ego-centred BEV raster in colour,
 beside a north-up top-down view of the network with the route. A caption strip above it gives the
@@ -23,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--policy", default="policies/carl", help="saved CaRL policy folder")
+    parser.add_argument("--policy", default="policies/carl_finetuned", help="saved CaRL policy folder")
     parser.add_argument("--seed", type=int, default=1_000_000, help="episode seed (>= 1,000,000: held out)")
     parser.add_argument("--out", default="runs/driving/video.mp4")
     args = parser.parse_args()

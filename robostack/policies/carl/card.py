@@ -4,7 +4,7 @@ Reads ``train_log.json`` (written by training) and, when present, ``eval.json`` 
 ``robostack eval driving --policy carl ... --json``), ``eval_baselines.json`` (the same command
 for the baselines, on the same episodes) and ``eval_validation.json`` (on validation seeds, by which
 a new run's weights are kept or not: {name: figures}). Run again after an evaluation:
-``python -m robostack.policies.carl.card policies/carl``.
+``python -m robostack.policies.carl.card policies/carl_finetuned``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from robostack.core.lineage import read_lineage
 from robostack.policies.carl.average import AVERAGE_FILE
 from robostack.policies.carl.imitation import ACTION_MARGIN, IMITATION_FILE
 from robostack.policies.carl.train import TRAIN_LOG
+from robostack.sim.driving.commands import CARL_DIR
 
 EVAL_FILE = "eval.json"
 VALIDATION_FILE = "eval_validation.json"
@@ -181,7 +182,7 @@ def _imitation_lines(log: dict[str, Any]) -> list[str]:
 
 def _checkpoint_flag(directory: Path) -> str:
     """``--checkpoint DIR`` unless ``directory`` is the default policy folder."""
-    return "" if directory == Path("policies/carl") else f" --checkpoint {directory}"
+    return "" if directory == Path(CARL_DIR) else f" --checkpoint {directory}"
 
 
 def _evaluation_lines(directory: Path) -> list[str]:
@@ -211,10 +212,11 @@ def _evaluation_lines(directory: Path) -> list[str]:
             "",
             "## Validation (seeds ≥ 2,000,000, apart from training and the evaluation above)",
             "A training run replaces the committed weights only when its route completion and its driving",
-            "score here are both higher.",
+            "score here are both higher (since 2026-12-06 over all 150 routes, weighted by route count).",
             "Measured by `robostack eval driving --policy carl --checkpoint DIR --episodes 50`",
-            "`--seed 2000000 --workers 2 --json` (evaluations run the CNN on one torch thread, in every",
-            "process: more threads sum it in another order and can end a route differently).",
+            '`--seed 2000000 --workers 2 --json`, and rows named "100 further routes" by `--episodes 100',
+            "--seed 2000050` (evaluations run the CNN on one torch thread, in every process: more threads",
+            "sum it in another order and can end a route differently).",
             "",
             _eval_table(_as_table(validation, "carl")),
         ]
@@ -266,4 +268,4 @@ def write_model_card(directory: str | Path) -> Path:
 
 
 if __name__ == "__main__":
-    print(write_model_card(sys.argv[1] if len(sys.argv) > 1 else "policies/carl"))  # noqa: T201
+    print(write_model_card(sys.argv[1] if len(sys.argv) > 1 else CARL_DIR))  # noqa: T201

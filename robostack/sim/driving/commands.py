@@ -13,7 +13,7 @@ from robostack.core.errors import ConfigError, RobostackError
 from robostack.core.registry import register
 
 POLICIES = ("carl", "sumo", "lane-following")
-CARL_DIR = "policies/carl"
+CARL_DIR = "policies/carl_finetuned"  # PPO from the DAgger start; the from-scratch run: policies/carl
 
 
 def load_policy(name: str, checkpoint: str = CARL_DIR) -> Any:
