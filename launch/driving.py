@@ -16,6 +16,7 @@ import argparse
 import torch
 
 from robostack.core import registry
+from robostack.sim.driving.commands import CARL_DIR
 from robostack.sim.driving.video import record_episode
 
 
@@ -23,7 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--policy", default="policies/carl_finetuned", help="saved CaRL policy folder")
+    parser.add_argument("--policy", default=CARL_DIR, help=f"saved CaRL policy folder (default {CARL_DIR})")
     parser.add_argument("--seed", type=int, default=1_000_000, help="episode seed (>= 1,000,000: held out)")
     parser.add_argument("--out", default="runs/driving/video.mp4")
     args = parser.parse_args()
