@@ -16,7 +16,7 @@ import argparse
 import torch
 
 from robostack.core import registry
-from robostack.sim.driving.commands import CARL_DIR
+from robostack.policies.carl.config import CARL_DIR
 from robostack.sim.driving.video import record_episode
 
 

@@ -19,9 +19,9 @@ import numpy as np
 
 from robostack.core.lineage import read_lineage
 from robostack.policies.carl.average import AVERAGE_FILE
+from robostack.policies.carl.config import CARL_DIR
 from robostack.policies.carl.imitation import ACTION_MARGIN, IMITATION_FILE
 from robostack.policies.carl.train import TRAIN_LOG
-from robostack.sim.driving.commands import CARL_DIR
 
 EVAL_FILE = "eval.json"
 VALIDATION_FILE = "eval_validation.json"

@@ -8,6 +8,10 @@ from pydantic import Field
 
 from robostack.core.config import StrictModel
 
+# The folder `--policy carl` loads: PPO from the DAgger start. `robostack train carl` writes
+# policies/carl (PPO from scratch) unless told --out.
+CARL_DIR = "policies/carl_finetuned"
+
 # Roach "roach_ln2" encoder: (out channels, kernel, stride) per conv, each followed by LayerNorm + ReLU.
 ROACH_CONVS: tuple[tuple[int, int, int], ...] = (
     (8, 5, 2),

@@ -11,9 +11,9 @@ from typing import Any
 from robostack.core.command import Command, add_workers_argument, positive_int, print_figures
 from robostack.core.errors import ConfigError, RobostackError
 from robostack.core.registry import register
+from robostack.policies.carl.config import CARL_DIR
 
 POLICIES = ("carl", "sumo", "lane-following")
-CARL_DIR = "policies/carl_finetuned"  # PPO from the DAgger start; the from-scratch run: policies/carl
 
 
 def load_policy(name: str, checkpoint: str = CARL_DIR) -> Any:
