@@ -20,6 +20,7 @@ from robostack.policies.carl.imitation import (
     imitation_loss,
 )
 from robostack.policies.carl.policy import CarlPolicy
+from robostack.policies.carl.train import imitation_commands
 from robostack.sim.driving.config import DrivingConfig
 from robostack.sim.driving.env import DrivingEnv
 
@@ -66,6 +67,8 @@ def test_dagger_aggregates_labels_and_writes_a_policy(tmp_path: Path) -> None:
     dagger(cfg.model_copy(update={"init_from": str(tmp_path / "out"), "out": str(tmp_path / "more")}))
     card = write_model_card(tmp_path / "more").read_text()
     assert "## The DAgger run it started from" in card and card.count("| 500002–500003 |") == 2
+    # PPO resumed from it records both DAgger commands, oldest first
+    assert len(imitation_commands(tmp_path / "more")) == 2
 
 
 def test_fit_lowers_the_loss_of_the_expert_actions(tmp_path: Path) -> None:

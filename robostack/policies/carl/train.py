@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from robostack.core.errors import ConfigError, RobostackError
-from robostack.core.lineage import CURRENT_LOG
+from robostack.core.lineage import CURRENT_LOG, read_lineage
 from robostack.core.logging import console, progress
 from robostack.core.schedule import set_lr
 from robostack.core.seeding import seed_everything
@@ -258,11 +258,10 @@ def save_checkpoint(
 def load_saved_policy(out: Path, policy: CarlPolicy) -> dict:
     """Weights and counters of a finished run's folder (``model.safetensors`` and ``train_log.json``,
     as committed), for ``--resume`` where no checkpoint was kept. Adam's moments start afresh. A DAgger
-    warm start (``imitation_log.json``, no PPO log) gives the weights; PPO's counters start at 0. A policy
-    saved before the env had value measurements gets zero weights for them (`load_widening_value_input`)."""
+    warm start (``imitation_log.json``, no PPO log) gives the weights and its DAgger commands; PPO's
+    counters start at 0. A policy saved before the env had value measurements gets zero weights for
+    them (`load_widening_value_input`)."""
     from safetensors.torch import load_file
-
-    from robostack.policies.carl.imitation import IMITATION_FILE
 
     try:
         policy.load_widening_value_input(load_file(str(out / "model.safetensors")))
@@ -270,7 +269,7 @@ def load_saved_policy(out: Path, policy: CarlPolicy) -> dict:
             log = json.loads((out / TRAIN_LOG).read_text())
         else:
             log = {"updates": 0, "samples": 0, "wall_s": 0.0, "history": []}
-            log["commands"] = [json.loads((out / IMITATION_FILE).read_text())["command"]]
+            log["commands"] = imitation_commands(out)
     except FileNotFoundError:
         raise RobostackError(f"--resume: no checkpoint and no saved policy in {out}") from None
     except Exception as err:
@@ -278,6 +277,15 @@ def load_saved_policy(out: Path, policy: CarlPolicy) -> dict:
     console.print(f"resuming from the saved policy in {out} (no checkpoint there: Adam's moments restart)")
     keep = ("samples", "wall_s", "history", "commands")
     return {"update": log["updates"]} | {k: log[k] for k in keep}
+
+
+def imitation_commands(out: Path) -> list[str]:
+    """Every DAgger command that made a warm start, oldest first: its earlier phases (``lineage.json``)
+    and its own run (``imitation_log.json``)."""
+    from robostack.policies.carl.imitation import IMITATION_FILE
+
+    earlier = [phase.command for phase in read_lineage(out, IMITATION_FILE)[:-1]]
+    return [*earlier, json.loads((out / IMITATION_FILE).read_text())["command"]]
 
 
 def load_checkpoint(directory: Path, policy: CarlPolicy, optimiser: torch.optim.Optimizer) -> dict:
