@@ -37,11 +37,12 @@ def test_receptacle_points_are_found_by_footprint():
     class Sink:
         center, size = (1.0, 2.0), (0.4, 0.6, 0.9)
 
-    points = np.array([[1.1, 2.2, 0.0], [1.5, 2.0, 0.0], [0.9, 1.8, 0.05]], np.float32)
+    points = np.array([[1.1, 2.2, 0.0], [1.5, 2.0, 0.0], [0.9, 1.8, 0.05], [0.85, 2.25, 0.0]], np.float32)
     zeros = np.zeros_like(points)
-    cloud = Cloud(points, zeros, np.array([5, 5, 9], np.int32), zeros)
-    segment = mark_receptacle(cloud, np.eye(4), Sink(), objects={9})
-    assert segment.tolist() == [RECEPTACLE, 5, 9]  # off the footprint, and an object, are kept
+    cloud = Cloud(points, zeros, np.array([5, 5, 9, 5], np.int32), zeros)
+    segment = mark_receptacle(cloud, np.eye(4), Sink(), objects={9}, mount=np.array([1.5, 2.2]))
+    # off the footprint, an object, and beyond the arm's reach (0.65 m from the mount) are kept
+    assert segment.tolist() == [RECEPTACLE, 5, 9, 5]
 
 
 def test_learned_skills_are_declared():

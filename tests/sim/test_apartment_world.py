@@ -57,6 +57,20 @@ def test_pick_and_release_the_red_mug(world):
     assert np.linalg.norm(settled[:2] - mug[:2]) < 0.05
 
 
+def test_fingertips_near_a_mugs_top_take_it(world):
+    """An upright cylinder spans its length along the approach, not its diameter: fingertips
+    1.5 cm below the 10 cm mug's top overlap it, so a close takes it."""
+    world.reset_episode(world.layout.robot_start)
+    mug = world.object_position("red mug")
+    height = world.object_spec("red mug").size[2]
+    _face(world, mug)
+    quat = top_down_orientation(world.base_pose()[2])
+    world.set_arm_joints(world.inverse_kinematics(mug + np.array([0, 0, height / 2 - 0.015]), quat))
+    assert world.grasp_candidate() == "red mug"
+    world.set_arm_joints(world.inverse_kinematics(mug + np.array([0, 0, height / 2 + 0.02]), quat))
+    assert world.grasp_candidate() is None  # fingertips above the top
+
+
 def test_a_bad_place_falls_to_the_floor(world):
     world.reset_episode(world.layout.robot_start)
     mug = world.object_position("red mug")

@@ -36,6 +36,15 @@ APPROACH = 0.08
 """Pre-grasp distance back along the gripper's approach axis, m."""
 LOWER = 0.10
 """Placements are approached from this far above, m."""
+SHOW_HEIGHT = 1.1
+"""The held object is looked at with its grasp point this high, m: 0.3 m above the tallest
+furniture top (0.8 m), more than the longest object hangs below the fingertips."""
+HELD_BELOW = 0.32
+"""The held object's cameras look at a point this far below the hand, m: the cloud keeps what lies
+above it, and the longest object (a 20 cm bottle held at its top) ends 0.3 m below the hand."""
+PLACE_REACH = 0.6
+"""Receptacle points farther than this from the arm's base (horizontally, m) are not offered as
+placements: the arm reaches about 0.65 m at a counter's height, straight down."""
 RECEPTACLE = -2
 """Segment id given to the receptacle's points (pybullet body ids are >= 0, nothing is -1)."""
 
@@ -190,7 +199,7 @@ class M2T2Place(_M2T2Skill):
         if settled is not None:
             return settled
         held = world.holding
-        steps = self._move(robot, world, world.ARM_READY)  # the held object in front, in view
+        steps = self._show_held(robot, world)
         position, quat = world.end_effector_pose()
         hand = m2t2_hand_pose(position, quat)
         held_points = self._held_points(world, held, hand)
@@ -198,9 +207,10 @@ class M2T2Place(_M2T2Skill):
             return SkillResult(
                 subtask, False, "place_failed", steps, detail=f"{held} is not visible in the hand"
             )
+        steps += self._move(robot, world, world.ARM_HOME)  # the arm out of the receptacle's view
         frame = surface_frame(world, np.array([*furniture.center, support_height(furniture)]))
         cloud = observe(world, frame)
-        segment = mark_receptacle(cloud, frame, furniture, set(world.object_ids.values()))
+        segment = mark_receptacle(cloud, frame, furniture, set(world.object_ids.values()), arm_mount(world))
         places = self.policy.placements(
             cloud.points, cloud.rgb, segment, held_points, np.linalg.inv(frame) @ hand, RECEPTACLE
         )
@@ -234,9 +244,19 @@ class M2T2Place(_M2T2Skill):
             f"none of {len(places)} placements in reach",
         )
 
+    def _show_held(self, robot: Any, world: Any) -> int:
+        """Hold the object up in front of the robot, its grasp point at `SHOW_HEIGHT`, so that no
+        furniture hides it from the cameras (as a counter would at `ARM_READY`); stays at
+        `ARM_READY` when the arm cannot reach that high."""
+        steps = self._move(robot, world, world.ARM_READY)
+        position, quat = world.end_effector_pose()
+        rise = max(0.0, SHOW_HEIGHT - float(position[2]))
+        plan = self._waypoints(world, [position + np.array([0.0, 0.0, rise])], quat) if rise else None
+        return steps + (self._move(robot, world, plan[0]) if plan else 0)
+
     def _held_points(self, world: Any, name: str, hand: NDArray[np.float64]) -> NDArray[np.float32]:
         """The held object's observed points in M2T2's hand frame (cameras around the hand)."""
-        frame = surface_frame(world, hand[:3, 3] - [0.0, 0.0, 0.15])
+        frame = surface_frame(world, hand[:3, 3] - [0.0, 0.0, HELD_BELOW])
         cloud = observe(world, frame)
         pts = cloud.points[cloud.segment == world.object_ids[name]].astype(np.float64)
         pts = pts @ frame[:3, :3].T + frame[:3, 3]
@@ -250,13 +270,24 @@ def support_height(furniture: Any) -> float:
     return furniture.top_z - (BASIN_DEPTH if furniture.kind == "sink" else 0.0)
 
 
+def arm_mount(world: Any) -> NDArray[np.float64]:
+    """The arm's base (``panda_link0``) in world xy."""
+    from robostack.sim.apartment.robot import ARM_MOUNT
+
+    x, y, yaw = world.base_pose()
+    return np.array([x + ARM_MOUNT[0] * np.cos(yaw), y + ARM_MOUNT[0] * np.sin(yaw)])
+
+
 def mark_receptacle(
-    cloud: Any, frame: NDArray[np.float64], furniture: Any, objects: set[int]
+    cloud: Any, frame: NDArray[np.float64], furniture: Any, objects: set[int], mount: NDArray[np.float64]
 ) -> NDArray[np.int32]:
-    """The cloud's segment with the receptacle's points (over its footprint, not an object) set to
-    `RECEPTACLE`: static furniture shares pybullet bodies, so its points are found by geometry."""
+    """The cloud's segment with the receptacle's points (over its footprint, not an object, within
+    `PLACE_REACH` of the arm's ``mount``) set to `RECEPTACLE`: static furniture shares pybullet
+    bodies, so its points are found by geometry, and M2T2's placements are kept where the arm can
+    put them (on a desk, its best ones may all lie on the far side)."""
     world_pts = cloud.points.astype(np.float64) @ frame[:3, :3].T + frame[:3, 3]
     half = np.asarray(furniture.size[:2]) / 2
     over = np.all(np.abs(world_pts[:, :2] - np.asarray(furniture.center)) <= half, axis=1)
+    near = np.linalg.norm(world_pts[:, :2] - mount, axis=1) <= PLACE_REACH
     is_object = np.isin(cloud.segment, list(objects))
-    return np.where(over & ~is_object, RECEPTACLE, cloud.segment).astype(np.int32)
+    return np.where(over & near & ~is_object, RECEPTACLE, cloud.segment).astype(np.int32)

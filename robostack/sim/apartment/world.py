@@ -488,10 +488,14 @@ class ApartmentWorld:
             p.resetJointState(self.robot_id, j, float(each), physicsClientId=self._cid)
 
     def _width_across(self, spec: ObjectSpec, obj_quat: Quat, axis: NDArray[np.float64]) -> float:
-        """The object's extent along a world direction (box: projected extents; round: diameter)."""
-        if spec.shape != "box":
+        """The object's extent along a world direction: a box's projected extents, a cylinder's
+        length and diameter projected (its axis is its local z), a sphere's diameter."""
+        if spec.shape == "sphere":
             return float(spec.size[0])
         rot = np.array(p.getMatrixFromQuaternion(obj_quat)).reshape(3, 3)
+        if spec.shape == "cylinder":
+            along = abs(float(axis @ rot[:, 2]))
+            return along * float(spec.size[2]) + math.sqrt(max(0.0, 1.0 - along**2)) * float(spec.size[0])
         return float(sum(abs(float(axis @ rot[:, i])) * spec.size[i] for i in range(3)))
 
     def grasp_candidate(self) -> str | None:
