@@ -7,8 +7,9 @@ robot filters its body from its cloud.
 
 - pick: M2T2's grasps on the target's points, best first; the first few the arm can reach are tried,
   each as an approach along the gripper's axis, a close and a lift.
-- place: the held object is observed in the hand, and M2T2's place queries (8 yaw bins) rank poses
-  over the receptacle's points; the best reachable one is lowered onto from above and released.
+- place: the held object is observed in the hand, held up clear of the furniture; M2T2's place
+  queries (8 yaw bins) rank poses over the receptacle's points within the arm's reach; the best
+  reachable one is lowered onto from above and released.
 """
 
 from __future__ import annotations
