@@ -139,9 +139,17 @@ class Localiser:
     radius: int = 4
     close_threshold: float = 3.0
     closest: int = 0
+    floor: int = 0
+    """Nodes below this are never scored again (see `skip`)."""
 
     def window(self) -> range:
-        return range(max(self.closest - self.radius, 0), min(self.closest + self.radius, self.goal) + 1)
+        start = max(self.closest - self.radius, self.floor)
+        return range(start, min(self.closest + self.radius, self.goal) + 1)
+
+    def skip(self) -> None:
+        """Count the current node as passed for good: head for the next one and never localise
+        behind it again (for a robot that cannot make the current node's distance fall)."""
+        self.floor = self.closest = min(self.closest + 1, self.goal)
 
     def update(self, distances: NDArray[np.float32]) -> int:
         """Distances (frames) for each node of `window()`; returns the sub-goal node to follow."""

@@ -47,3 +47,15 @@ def test_localiser_follows_the_original_rule() -> None:
         window = loc.window()
         loc.update(np.abs(np.array(list(window)) - k) * 4.0)
     assert loc.at_goal_node and list(loc.window())[-1] == 10
+
+
+def test_a_skipped_node_is_never_localised_again() -> None:
+    loc = Localiser(goal=10, radius=2, close_threshold=3.0, closest=4)
+    loc.skip()
+    assert loc.closest == 5 and list(loc.window()) == [5, 6, 7]
+    # node 5 still looks nearest but just too far to count as reached: stay on it, never go back
+    assert loc.update(np.array([3.2, 6.0, 9.0])) == 5
+    assert list(loc.window())[0] == 5
+    loc.closest = 10
+    loc.skip()
+    assert loc.closest == 10 and loc.at_goal_node  # the goal is never skipped past

@@ -132,6 +132,30 @@ def test_save_load_round_trip_zero_tolerance(tmp_path) -> None:  # type: ignore[
     assert runs[0] == runs[1]
 
 
+def test_a_stalled_base_passes_its_subgoal() -> None:
+    """Eight frames without motion (odometry unchanged) count the subgoal as passed; a moving base,
+    or `stall_frames` 0, keeps the original rule."""
+    from robostack.policies.vint.navigator import NavigatorConfig
+
+    torch.manual_seed(0)
+    policy = ViNTPolicy(TINY).eval()
+    ep = episodes(1)[0]
+    graph = TopologicalGraph.from_traversal(ep.images, ep.poses)
+
+    def floor_after(odometry: list[np.ndarray], stall_frames: int = 8) -> int:
+        nav = TopoNavigator(policy, graph, config=NavigatorConfig(stall_frames=stall_frames))
+        for image, odo in zip(ep.images, odometry, strict=False):
+            nav.step(image, odo)
+        return nav.localiser.floor
+
+    still = [np.array([1.0, 2.0, 0.5, 0.0, 0.0], np.float32)] * 8
+    moving = [np.array([1.0 + 0.1 * t, 2.0, 0.5, 0.0, 0.0], np.float32) for t in range(8)]
+    assert floor_after(still) >= 1
+    assert floor_after(still[:7]) == 0
+    assert floor_after(moving) == 0
+    assert floor_after(still, stall_frames=0) == 0
+
+
 def test_corrupt_checkpoint_is_one_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     ViNTPolicy(TINY).save_pretrained(tmp_path)
     (tmp_path / "model.safetensors").write_bytes(b"not a checkpoint")

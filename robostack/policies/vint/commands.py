@@ -53,15 +53,21 @@ class TrainViNT(Command):
         return 0
 
 
-def navigator_config(close_threshold: float | None, goal_threshold: float | None) -> NavigatorConfig:
+def navigator_config(
+    close_threshold: float | None, goal_threshold: float | None, stall_frames: int | None = None
+) -> NavigatorConfig:
     """The deployment's `NavigatorConfig`, with the thresholds given on the command line."""
     from robostack.core.errors import RobostackError
     from robostack.policies.vint.navigator import NavigatorConfig
 
-    overrides = {"close_threshold": close_threshold, "goal_threshold": goal_threshold}
+    overrides = {
+        "close_threshold": close_threshold,
+        "goal_threshold": goal_threshold,
+        "stall_frames": stall_frames,
+    }
     given = {k: v for k, v in overrides.items() if v is not None}
     if any(v < 0 for v in given.values()):
-        raise RobostackError(f"thresholds are frames, at least 0: {given}")
+        raise RobostackError(f"thresholds and stall frames are frames, at least 0: {given}")
     return NavigatorConfig(**given)
 
 
@@ -82,6 +88,9 @@ class EvalNavImageGoal(Command):
         )
         parser.add_argument("--close-threshold", type=float, default=None, help="frames; node reached (3)")
         parser.add_argument("--goal-threshold", type=float, default=None, help="frames; goal reached (3)")
+        parser.add_argument(
+            "--stall-frames", type=int, default=None, help="still frames that pass a subgoal (8; 0: off)"
+        )
         add_workers_argument(parser)
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
         parser.add_argument("--save", type=Path, default=None, help="also write the figures to this JSON")
@@ -99,7 +108,7 @@ class EvalNavImageGoal(Command):
         bad = [n for n in names if n not in ev.METHODS]
         if bad or not names:
             raise RobostackError(f"--policy: unknown {bad or names}; expected from {', '.join(ev.METHODS)}")
-        navigator = navigator_config(args.close_threshold, args.goal_threshold)
+        navigator = navigator_config(args.close_threshold, args.goal_threshold, args.stall_frames)
         exclude = ev.training_apartments(names, args.checkpoint)
         # each worker builds its own methods; one process builds them once, for every round
         open_all = partial(ev.open_methods, names, args.checkpoint, navigator, args.node_every)

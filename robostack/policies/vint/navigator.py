@@ -27,6 +27,15 @@ class NavigatorConfig:
     controller: PDController = field(default_factory=PDController)
     backoff_speed: float = 0.2
     """m/s in reverse for one step after a bump."""
+    stall_frames: int = 8
+    """With odometry: a base that has neither moved `stall_move` nor turned `stall_turn` over this
+    many frames (2 s) is stalled, e.g. turning left and right in place about a subgoal whose
+    predicted distance stays just above ``close_threshold``; the subgoal is then counted as passed
+    (`Localiser.skip`). 0 turns this off (the original has no such rule)."""
+    stall_move: float = 0.05
+    """m; see `stall_frames`."""
+    stall_turn: float = 0.3
+    """rad; see `stall_frames` (a turn in place at full rate covers 2 rad in 2 s)."""
 
 
 @dataclass
@@ -61,6 +70,7 @@ class TopoNavigator:
         cfg = self.config
         self.localiser = Localiser(self.goal, cfg.radius, cfg.close_threshold)
         self._last_odometry: NDArray[np.float64] | None = None
+        self._recent: list[NDArray[np.float64]] = []  # odometry of the last `stall_frames` frames
         self._last_action = Action()
         self._last_info = StepInfo(0, float("nan"), np.zeros((1, 4), dtype=np.float32))
 
@@ -72,6 +82,8 @@ class TopoNavigator:
         the base where it was is answered by one step in reverse."""
         bumped = self._bumped(odometry)
         self.policy.observe(image)
+        if self._stalled(odometry):
+            self.localiser.skip()
         if bumped:
             return self._remember(odometry, Action(-self.config.backoff_speed, 0.0), False, self._last_info)
         action, done, info = self._decide()
@@ -88,6 +100,21 @@ class TopoNavigator:
             return False
         moved = np.abs(np.asarray(odometry[:3], dtype=np.float64) - self._last_odometry[:3])
         return bool(moved.max() < 1e-4)
+
+    def _stalled(self, odometry: NDArray[np.float32] | None) -> bool:
+        """Whether the base has stayed put (position and heading) over the last `stall_frames`."""
+        n = self.config.stall_frames
+        if odometry is None or n <= 0 or not self.use_graph:
+            return False
+        self._recent = [*self._recent[-(n - 1) :], np.asarray(odometry[:3], dtype=np.float64)]
+        if len(self._recent) < n:
+            return False
+        moved = float(np.linalg.norm(self._recent[-1][:2] - self._recent[0][:2]))
+        turned = abs(float(np.angle(np.exp(1j * (self._recent[-1][2] - self._recent[0][2])))))
+        if moved >= self.config.stall_move or turned >= self.config.stall_turn:
+            return False
+        self._recent = []
+        return True
 
     def _remember(
         self, odometry: NDArray[np.float32] | None, action: Action, done: bool, info: StepInfo
