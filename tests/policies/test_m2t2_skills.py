@@ -5,7 +5,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from robostack.core import registry
-from robostack.core.types import Subtask
+from robostack.core.types import Action, Subtask
 from robostack.hal import SimRobot
 from robostack.policies.baselines.manipulate import ClassicalPick
 from robostack.policies.baselines.navigate import ClassicalNavigate
@@ -37,12 +37,15 @@ def test_receptacle_points_are_found_by_footprint():
     class Sink:
         center, size = (1.0, 2.0), (0.4, 0.6, 0.9)
 
-    points = np.array([[1.1, 2.2, 0.0], [1.5, 2.0, 0.0], [0.9, 1.8, 0.05], [0.85, 2.25, 0.0]], np.float32)
+    points = np.array(
+        [[1.1, 2.2, 0.0], [1.5, 2.0, 0.0], [0.9, 1.8, 0.05], [0.9, 1.85, 0.0], [1.17, 2.0, 0.0]], np.float32
+    )
     zeros = np.zeros_like(points)
-    cloud = Cloud(points, zeros, np.array([5, 5, 9, 5], np.int32), zeros)
+    cloud = Cloud(points, zeros, np.array([5, 5, 9, 5, 5], np.int32), zeros)
     segment = mark_receptacle(cloud, np.eye(4), Sink(), objects={9}, mount=np.array([1.5, 2.2]))
-    # off the footprint, an object, and beyond the arm's reach (0.65 m from the mount) are kept
-    assert segment.tolist() == [RECEPTACLE, 5, 9, 5]
+    # kept as they were: off the footprint, an object, beyond the arm's reach (0.69 m from the
+    # mount), and 3 cm from the footprint's edge
+    assert segment.tolist() == [RECEPTACLE, 5, 9, 5, 5]
 
 
 def test_learned_skills_are_declared():
@@ -60,6 +63,19 @@ def test_m2t2_places_a_picked_mug_in_the_sink():
         result = M2T2Place().run(Subtask("place", "place", "red mug", "sink"), robot)
         assert result.success, result.detail
         assert robot.world.holding is None
+
+
+def test_m2t2_pick_steps_up_to_a_target_out_of_reach():
+    with SimRobot("apartment", seed=7) as robot:
+        assert ClassicalNavigate().run(Subtask("navigate", "go_to", "red mug"), robot).success
+        world = robot.world
+        for _ in range(20):  # back away, as a navigator that counts 1 m as arrived may stop
+            robot.send(Action(-0.2, 0.0))
+        mug = world.object_position("red mug")[:2]
+        far = float(np.linalg.norm(world.base_pose()[:2] - mug))
+        result = M2T2Pick().run(Subtask("pick", "pick", "red mug"), robot)
+        assert result.success, result.detail
+        assert float(np.linalg.norm(world.base_pose()[:2] - mug)) < far - 0.1
 
 
 @pytest.mark.parametrize("skill", [M2T2Pick, M2T2Place])

@@ -175,11 +175,11 @@ class ClassicalNavigate:
     def _turn(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
         sign = 1.0 if subtask.action == "turn_left" else -1.0
         goal_yaw = _wrap(float(world.base_pose()[2]) + sign * math.pi / 2)
-        steps = self._face(robot, world, goal_yaw, self.config.step_budget)
+        steps = self.face(robot, world, goal_yaw, self.config.step_budget)
         done = abs(_wrap(goal_yaw - float(world.base_pose()[2]))) < 0.05
         return SkillResult(subtask, done, "" if done else "timeout", steps=steps)
 
-    def _face(self, robot: Any, world: Any, yaw: float, budget: int) -> int:
+    def face(self, robot: Any, world: Any, yaw: float, budget: int) -> int:
         """Rotate in place to ``yaw``; return the steps used."""
         dt = robot.control_dt
         for step in range(budget):
@@ -196,7 +196,7 @@ class ClassicalNavigate:
             robot.send(Action(-0.15, 0.0))
         return steps
 
-    def _close_in(self, robot: Any, world: Any, target_xy: np.ndarray) -> int:
+    def close_in(self, robot: Any, world: Any, target_xy: np.ndarray) -> int:
         """Creep straight at the target while the base's true footprint stays clear: the nav map
         keeps a circle's clearance, but a box facing the furniture can stand nearer (arm reach)."""
         speed, dt = 0.2, robot.control_dt
@@ -267,9 +267,9 @@ class ClassicalNavigate:
                 steps += self._back_off(robot)
                 path = self.plan_path(world, world.base_pose()[:2], goal.xy) or path
         if reason == "" and goal.yaw is not None:
-            steps += self._face(robot, world, goal.yaw, cfg.step_budget - steps)
+            steps += self.face(robot, world, goal.yaw, cfg.step_budget - steps)
             if goal.target is not None:
-                steps += self._close_in(robot, world, np.array(goal.target.xy))
+                steps += self.close_in(robot, world, np.array(goal.target.xy))
         robot.stop()
         success = reason == "" and self._reached(world, goal)
         if reason == "" and not success:

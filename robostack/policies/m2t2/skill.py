@@ -14,6 +14,8 @@ robot filters its body from its cloud.
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,9 @@ above it, and the longest object (a 20 cm bottle held at its top) ends 0.3 m bel
 PLACE_REACH = 0.6
 """Receptacle points farther than this from the arm's base (horizontally, m) are not offered as
 placements: the arm reaches about 0.65 m at a counter's height, straight down."""
+PLACE_EDGE = 0.08
+"""Receptacle points nearer its footprint's edge than this (m) are not offered either: a sink's
+5 cm rim, and an object set down with its centre there, would overhang it."""
 RECEPTACLE = -2
 """Segment id given to the receptacle's points (pybullet body ids are >= 0, nothing is -1)."""
 
@@ -131,6 +136,17 @@ class _M2T2Skill(ArmSkill):
             self._policy = M2T2Policy.from_pretrained(self.checkpoint)
         return self._policy
 
+    def _close_in(self, robot: Any, world: Any, target_xy: NDArray[np.float64]) -> int:
+        """Face the target and creep toward it while the base stays clear (the classical skill's
+        final approach); returns the steps used."""
+        from robostack.policies.baselines.navigate import ClassicalNavigate
+
+        nav = ClassicalNavigate()
+        x, y, _ = world.base_pose()
+        yaw = math.atan2(target_xy[1] - y, target_xy[0] - x)
+        steps = nav.face(robot, world, yaw, nav.config.step_budget)
+        return steps + nav.close_in(robot, world, np.asarray(target_xy, dtype=np.float64))
+
 
 @register("skill", "pick/learned")
 class M2T2Pick(_M2T2Skill):
@@ -141,6 +157,16 @@ class M2T2Pick(_M2T2Skill):
         name, settled = pick_target(subtask, world)
         if settled is not None:
             return settled
+        result = self._pick_from_here(subtask, robot, world, name)
+        if result.reason != "unreachable":
+            return result
+        # Stopped too far off (a learned navigator counts 1 m as arrived): step up to it, look again.
+        steps = result.steps + self._close_in(robot, world, world.object_position(name)[:2])
+        again = self._pick_from_here(subtask, robot, world, name)
+        return replace(again, steps=steps + again.steps)
+
+    def _pick_from_here(self, subtask: Subtask, robot: Any, world: Any, name: str) -> SkillResult:
+        """Observe the target, then try the best `attempts` reachable M2T2 grasps."""
         steps = self._move(robot, world, world.ARM_HOME)  # out of the cameras' way
         height = world.object_spec(name).size[2]
         footprint = world.object_position(name) - np.array([0.0, 0.0, height / 2])
@@ -199,6 +225,15 @@ class M2T2Place(_M2T2Skill):
         furniture, settled = place_target(subtask, world)
         if settled is not None:
             return settled
+        result = self._place_from_here(subtask, robot, world, furniture)
+        if result.reason != "unreachable":
+            return result
+        steps = result.steps + self._close_in(robot, world, np.asarray(furniture.center, dtype=np.float64))
+        again = self._place_from_here(subtask, robot, world, furniture)
+        return replace(again, steps=steps + again.steps)
+
+    def _place_from_here(self, subtask: Subtask, robot: Any, world: Any, furniture: Any) -> SkillResult:
+        """Look at the held object and the receptacle, then put it at the best reachable placement."""
         held = world.holding
         steps = self._show_held(robot, world)
         position, quat = world.end_effector_pose()
@@ -282,12 +317,13 @@ def arm_mount(world: Any) -> NDArray[np.float64]:
 def mark_receptacle(
     cloud: Any, frame: NDArray[np.float64], furniture: Any, objects: set[int], mount: NDArray[np.float64]
 ) -> NDArray[np.int32]:
-    """The cloud's segment with the receptacle's points (over its footprint, not an object, within
-    `PLACE_REACH` of the arm's ``mount``) set to `RECEPTACLE`: static furniture shares pybullet
-    bodies, so its points are found by geometry, and M2T2's placements are kept where the arm can
-    put them (on a desk, its best ones may all lie on the far side)."""
+    """The cloud's segment with the receptacle's points set to `RECEPTACLE`: those over its
+    footprint at least `PLACE_EDGE` inside its edge, not on an object, and within `PLACE_REACH` of
+    the arm's ``mount``. Static furniture shares pybullet bodies, so its points are found by
+    geometry; M2T2's placements are kept where the arm can put them (on a desk, its best ones may
+    all lie on the far side)."""
     world_pts = cloud.points.astype(np.float64) @ frame[:3, :3].T + frame[:3, 3]
-    half = np.asarray(furniture.size[:2]) / 2
+    half = np.asarray(furniture.size[:2]) / 2 - PLACE_EDGE
     over = np.all(np.abs(world_pts[:, :2] - np.asarray(furniture.center)) <= half, axis=1)
     near = np.linalg.norm(world_pts[:, :2] - mount, axis=1) <= PLACE_REACH
     is_object = np.isin(cloud.segment, list(objects))
