@@ -15,7 +15,9 @@ robot filters its body from its cloud.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +138,18 @@ class _M2T2Skill(ArmSkill):
             self._policy = M2T2Policy.from_pretrained(self.checkpoint)
         return self._policy
 
+    def _here_or_nearer(
+        self, attempt: Callable[[], SkillResult], robot: Any, world: Any, target_xy: NDArray[np.float64]
+    ) -> SkillResult:
+        """``attempt`` from where the robot stands and, when nothing was in reach (a learned
+        navigator counts 1 m as arrived), once more after stepping up to ``target_xy``."""
+        result = attempt()
+        if result.reason != "unreachable":
+            return result
+        steps = result.steps + self._close_in(robot, world, target_xy)
+        again = attempt()
+        return replace(again, steps=steps + again.steps)
+
     def _close_in(self, robot: Any, world: Any, target_xy: NDArray[np.float64]) -> int:
         """Face the target and creep toward it while the base stays clear (the classical skill's
         final approach); returns the steps used."""
@@ -157,13 +171,8 @@ class M2T2Pick(_M2T2Skill):
         name, settled = pick_target(subtask, world)
         if settled is not None:
             return settled
-        result = self._pick_from_here(subtask, robot, world, name)
-        if result.reason != "unreachable":
-            return result
-        # Stopped too far off (a learned navigator counts 1 m as arrived): step up to it, look again.
-        steps = result.steps + self._close_in(robot, world, world.object_position(name)[:2])
-        again = self._pick_from_here(subtask, robot, world, name)
-        return replace(again, steps=steps + again.steps)
+        attempt = partial(self._pick_from_here, subtask, robot, world, name)
+        return self._here_or_nearer(attempt, robot, world, world.object_position(name)[:2])
 
     def _pick_from_here(self, subtask: Subtask, robot: Any, world: Any, name: str) -> SkillResult:
         """Observe the target, then try the best `attempts` reachable M2T2 grasps."""
@@ -225,12 +234,8 @@ class M2T2Place(_M2T2Skill):
         furniture, settled = place_target(subtask, world)
         if settled is not None:
             return settled
-        result = self._place_from_here(subtask, robot, world, furniture)
-        if result.reason != "unreachable":
-            return result
-        steps = result.steps + self._close_in(robot, world, np.asarray(furniture.center, dtype=np.float64))
-        again = self._place_from_here(subtask, robot, world, furniture)
-        return replace(again, steps=steps + again.steps)
+        attempt = partial(self._place_from_here, subtask, robot, world, furniture)
+        return self._here_or_nearer(attempt, robot, world, np.asarray(furniture.center, dtype=np.float64))
 
     def _place_from_here(self, subtask: Subtask, robot: Any, world: Any, furniture: Any) -> SkillResult:
         """Look at the held object and the receptacle, then put it at the best reachable placement."""
