@@ -16,6 +16,7 @@ from robostack.policies.m2t2.skill import (
     hand_target,
     m2t2_hand_pose,
     mark_receptacle,
+    nearest_edge_point,
 )
 from robostack.sim.tabletop.cameras import Cloud
 from robostack.sim.tabletop.gripper import GRIPPER_DEPTH
@@ -46,6 +47,22 @@ def test_receptacle_points_are_found_by_footprint():
     # kept as they were: off the footprint, an object, beyond the arm's reach (0.69 m from the
     # mount), and 3 cm from the footprint's edge
     assert segment.tolist() == [RECEPTACLE, 5, 9, 5, 5]
+
+
+def test_the_nearest_edge_point_of_a_footprint():
+    class Sink:
+        center, size = (1.0, 2.0), (0.4, 0.6, 0.9)
+
+    class World:
+        def __init__(self, x: float, y: float) -> None:
+            self.pose = np.array([x, y, 0.0])
+
+        def base_pose(self) -> np.ndarray:
+            return self.pose
+
+    np.testing.assert_allclose(nearest_edge_point(World(2.0, 2.1), Sink()), [1.2, 2.1])
+    np.testing.assert_allclose(nearest_edge_point(World(1.1, 1.0), Sink()), [1.1, 1.7])
+    np.testing.assert_allclose(nearest_edge_point(World(0.0, 3.0), Sink()), [0.8, 2.3])  # a corner
 
 
 def test_learned_skills_are_declared():
