@@ -7,7 +7,7 @@ from scipy.spatial.transform import Rotation
 from robostack.core import registry
 from robostack.core.types import Action, Subtask
 from robostack.hal import SimRobot
-from robostack.policies.baselines.manipulate import ClassicalPick
+from robostack.policies.baselines.manipulate import ClassicalPick, nearest_footprint_point
 from robostack.policies.baselines.navigate import ClassicalNavigate
 from robostack.policies.m2t2.skill import (
     RECEPTACLE,
@@ -16,7 +16,6 @@ from robostack.policies.m2t2.skill import (
     hand_target,
     m2t2_hand_pose,
     mark_receptacle,
-    nearest_edge_point,
 )
 from robostack.sim.tabletop.cameras import Cloud
 from robostack.sim.tabletop.gripper import GRIPPER_DEPTH
@@ -49,7 +48,7 @@ def test_receptacle_points_are_found_by_footprint():
     assert segment.tolist() == [RECEPTACLE, 5, 9, 5, 5]
 
 
-def test_the_nearest_edge_point_of_a_footprint():
+def test_the_nearest_point_of_a_footprint():
     class Sink:
         center, size = (1.0, 2.0), (0.4, 0.6, 0.9)
 
@@ -60,9 +59,9 @@ def test_the_nearest_edge_point_of_a_footprint():
         def base_pose(self) -> np.ndarray:
             return self.pose
 
-    np.testing.assert_allclose(nearest_edge_point(World(2.0, 2.1), Sink()), [1.2, 2.1])
-    np.testing.assert_allclose(nearest_edge_point(World(1.1, 1.0), Sink()), [1.1, 1.7])
-    np.testing.assert_allclose(nearest_edge_point(World(0.0, 3.0), Sink()), [0.8, 2.3])  # a corner
+    np.testing.assert_allclose(nearest_footprint_point(World(2.0, 2.1), Sink()), [1.2, 2.1])
+    np.testing.assert_allclose(nearest_footprint_point(World(1.1, 1.0), Sink()), [1.1, 1.7])
+    np.testing.assert_allclose(nearest_footprint_point(World(0.0, 3.0), Sink()), [0.8, 2.3])  # a corner
 
 
 def test_learned_skills_are_declared():

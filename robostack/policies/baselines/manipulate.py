@@ -188,10 +188,15 @@ class ClassicalPlace(ArmSkill):
 
     def _spot(self, world: Any, furniture: Any) -> np.ndarray:
         """The point of the receptacle's top nearest the robot, kept inside its edges."""
-        base = world.base_pose()[:2]
-        half = np.array(furniture.size[:2]) / 2 - self.config.edge_margin
-        centre = np.array(furniture.center)
-        return centre + np.clip(base - centre, -np.maximum(half, 0.0), np.maximum(half, 0.0))
+        return nearest_footprint_point(world, furniture, self.config.edge_margin)
+
+
+def nearest_footprint_point(world: Any, furniture: Any, margin: float = 0.0) -> np.ndarray:
+    """The point of the furniture's footprint, shrunk by ``margin`` on every side, nearest the
+    robot's base (world xy)."""
+    half = np.maximum(np.array(furniture.size[:2], dtype=np.float64) / 2 - margin, 0.0)
+    centre = np.array(furniture.center, dtype=np.float64)
+    return centre + np.clip(world.base_pose()[:2] - centre, -half, half)
 
 
 def rests_on(world: Any, name: str, furniture: Any) -> bool:

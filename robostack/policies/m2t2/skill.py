@@ -29,6 +29,7 @@ from robostack.core.types import SkillResult, Subtask
 from robostack.policies.baselines.manipulate import (
     ArmSkill,
     ManipulateConfig,
+    nearest_footprint_point,
     pick_target,
     place_target,
     rests_on,
@@ -235,7 +236,7 @@ class M2T2Place(_M2T2Skill):
         if settled is not None:
             return settled
         attempt = partial(self._place_from_here, subtask, robot, world, furniture)
-        return self._here_or_nearer(attempt, robot, world, nearest_edge_point(world, furniture))
+        return self._here_or_nearer(attempt, robot, world, nearest_footprint_point(world, furniture))
 
     def _place_from_here(self, subtask: Subtask, robot: Any, world: Any, furniture: Any) -> SkillResult:
         """Look at the held object and the receptacle, then put it at the best reachable placement."""
@@ -309,13 +310,6 @@ def support_height(furniture: Any) -> float:
     from robostack.sim.apartment.world import BASIN_DEPTH
 
     return furniture.top_z - (BASIN_DEPTH if furniture.kind == "sink" else 0.0)
-
-
-def nearest_edge_point(world: Any, furniture: Any) -> NDArray[np.float64]:
-    """The point of the furniture's footprint nearest the robot's base, in world xy."""
-    centre = np.asarray(furniture.center, dtype=np.float64)
-    half = np.asarray(furniture.size[:2], dtype=np.float64) / 2
-    return centre + np.clip(world.base_pose()[:2] - centre, -half, half)
 
 
 def arm_mount(world: Any) -> NDArray[np.float64]:

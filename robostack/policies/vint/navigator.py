@@ -3,6 +3,7 @@ alone. One `step` per camera frame at ViNT's rate returns the base command and w
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,6 +11,7 @@ import torch
 from numpy.typing import NDArray
 
 from robostack.core.types import Action
+from robostack.data.nav_dataset import wrap
 from robostack.planning.topological import Localiser, TopologicalGraph
 from robostack.policies.vint.controller import PDController
 from robostack.policies.vint.policy import ViNTPolicy
@@ -70,7 +72,7 @@ class TopoNavigator:
         cfg = self.config
         self.localiser = Localiser(self.goal, cfg.radius, cfg.close_threshold)
         self._last_odometry: NDArray[np.float64] | None = None
-        self._recent: list[NDArray[np.float64]] = []  # odometry of the last `stall_frames` frames
+        self._recent: deque[NDArray[np.float64]] = deque(maxlen=max(cfg.stall_frames, 1))  # odometry
         self._last_action = Action()
         self._last_info = StepInfo(0, float("nan"), np.zeros((1, 4), dtype=np.float32))
 
@@ -102,18 +104,19 @@ class TopoNavigator:
         return bool(moved.max() < 1e-4)
 
     def _stalled(self, odometry: NDArray[np.float32] | None) -> bool:
-        """Whether the base has stayed put (position and heading) over the last `stall_frames`."""
-        n = self.config.stall_frames
-        if odometry is None or n <= 0 or not self.use_graph:
+        """Records this frame's odometry; whether the base has stayed put (position and heading) over
+        the last `stall_frames` (then the record starts afresh)."""
+        cfg = self.config
+        if odometry is None or cfg.stall_frames <= 0 or not self.use_graph:
             return False
-        self._recent = [*self._recent[-(n - 1) :], np.asarray(odometry[:3], dtype=np.float64)]
-        if len(self._recent) < n:
+        self._recent.append(np.asarray(odometry[:3], dtype=np.float64))
+        if len(self._recent) < cfg.stall_frames:
             return False
-        moved = float(np.linalg.norm(self._recent[-1][:2] - self._recent[0][:2]))
-        turned = abs(float(np.angle(np.exp(1j * (self._recent[-1][2] - self._recent[0][2])))))
-        if moved >= self.config.stall_move or turned >= self.config.stall_turn:
+        first, last = self._recent[0], self._recent[-1]
+        moved = float(np.linalg.norm(last[:2] - first[:2]))
+        if moved >= cfg.stall_move or abs(wrap(float(last[2] - first[2]))) >= cfg.stall_turn:
             return False
-        self._recent = []
+        self._recent.clear()
         return True
 
     def _remember(
