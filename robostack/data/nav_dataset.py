@@ -29,6 +29,7 @@ from pydantic import Field
 
 from robostack.core.config import StrictModel
 from robostack.core.errors import RobostackError
+from robostack.core.geometry import wrap_angle
 from robostack.core.logging import get_logger
 
 CODEBASE_VERSION = "v3.0"
@@ -60,10 +61,6 @@ class NavCollectConfig(StrictModel):
 # -- driving (shared with the evaluation) ----------------------------------------------------------
 
 
-def wrap(angle: float) -> float:
-    return (angle + math.pi) % (2 * math.pi) - math.pi
-
-
 def drive(world: Any, v: float, w: float, duration: float, substeps: int = 5) -> bool:
     """Move the kinematic base by the unicycle model for ``duration`` seconds; stop at the first
     sub-step that would collide. Returns True on a collision."""
@@ -89,7 +86,7 @@ def pursue(
     while len(path) > 1 and np.linalg.norm(path[0] - pose[:2]) < 0.4:
         path.pop(0)
     dx, dy = path[0] - pose[:2]
-    alpha = wrap(math.atan2(dy, dx) - float(pose[2]))
+    alpha = wrap_angle(math.atan2(dy, dx) - float(pose[2]))
     if abs(alpha) > 0.6:
         return 0.0, float(np.clip(alpha / dt, -max_w, max_w))
     dist = max(float(np.hypot(dx, dy)), 1e-6)

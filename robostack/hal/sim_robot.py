@@ -22,6 +22,7 @@ import numpy as np
 
 from robostack.core import registry
 from robostack.core.errors import ContractError, RobostackError
+from robostack.core.geometry import wrap_angle
 from robostack.core.types import Action, Observation
 from robostack.hal.safety import SafetyLayer, SafetyLimits
 from robostack.hal.specs import (
@@ -228,7 +229,7 @@ class _DifferentialBase:
         # chord length of the arc: 2 v/omega sin(omega dt/2) -> v dt as omega -> 0
         chord = linear * dt * (math.sin(turn / 2) / (turn / 2) if abs(turn) > 1e-9 else 1.0)
         heading = self.yaw + turn / 2
-        self.yaw = (self.yaw + turn + math.pi) % (2 * math.pi) - math.pi
+        self.yaw = wrap_angle(self.yaw + turn)
         self.rates = (linear, angular)
         return np.array([math.cos(heading), math.sin(heading)], dtype=np.float32) * np.float32(chord / dt)
 

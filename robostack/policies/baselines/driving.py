@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from robostack.core.geometry import wrap_angle
+
 
 class SumoDriverPolicy:
     """SUMO drives the ego; the actions it returns are ignored by the env."""
@@ -96,7 +98,7 @@ class LaneFollowingPolicy:
         ego = env.ego
         d = centres - ego.position
         forward = d[:, 0] * math.cos(ego.yaw) + d[:, 1] * math.sin(ego.yaw)
-        against = np.abs((yaws - ego.yaw + math.pi) % (2 * math.pi) - math.pi) > math.radians(120)
+        against = np.abs(wrap_angle(yaws - ego.yaw)) > math.radians(120)
         return bool(np.any(against & (forward > 0) & (forward < 60.0) & (speeds > 1.0)))
 
     @staticmethod
@@ -122,7 +124,7 @@ class LaneFollowingPolicy:
         point, _ = route.point_at(env._s + lookahead)  # noqa: SLF001
         d = point - ego.position
         alpha = math.atan2(d[1], d[0]) - ego.yaw
-        alpha = (alpha + math.pi) % (2 * math.pi) - math.pi
+        alpha = wrap_angle(alpha)
         distance = max(float(np.hypot(*d)), 1e-3)
         delta = math.atan2(2.0 * WHEELBASE * math.sin(alpha), distance)
         return float(np.clip(delta / cfg.max_steer, -1.0, 1.0))
@@ -135,6 +137,6 @@ class LaneFollowingPolicy:
         worst = 0.0
         for ahead in (5.0, 10.0, 15.0, 20.0, 25.0):
             _, h = route.point_at(s + ahead)
-            turn = abs((h - h0 + math.pi) % (2 * math.pi) - math.pi)
+            turn = abs(wrap_angle(h - h0))
             worst = max(worst, turn / ahead)  # rad per metre ~ curvature
         return math.sqrt(2.5 / worst) if worst > 1e-3 else 1e9

@@ -14,6 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from robostack.core.geometry import wrap_angle
 from robostack.core.registry import register
 from robostack.core.types import Action, SkillResult, Subtask
 from robostack.planning.grid_search import astar, nearest_free, shorten
@@ -51,10 +52,6 @@ class Goal:
     target: Target | None
     room_inside: str | None = None
     room_outside: str | None = None
-
-
-def _wrap(angle: float) -> float:
-    return (angle + math.pi) % (2 * math.pi) - math.pi
 
 
 @register("skill", "navigate/classical")
@@ -174,16 +171,16 @@ class ClassicalNavigate:
     # -- motion -----------------------------------------------------------------------------------
     def _turn(self, subtask: Subtask, robot: Any, world: Any) -> SkillResult:
         sign = 1.0 if subtask.action == "turn_left" else -1.0
-        goal_yaw = _wrap(float(world.base_pose()[2]) + sign * math.pi / 2)
+        goal_yaw = wrap_angle(float(world.base_pose()[2]) + sign * math.pi / 2)
         steps = self.face(robot, world, goal_yaw, self.config.step_budget)
-        done = abs(_wrap(goal_yaw - float(world.base_pose()[2]))) < 0.05
+        done = abs(wrap_angle(goal_yaw - float(world.base_pose()[2]))) < 0.05
         return SkillResult(subtask, done, "" if done else "timeout", steps=steps)
 
     def face(self, robot: Any, world: Any, yaw: float, budget: int) -> int:
         """Rotate in place to ``yaw``; return the steps used."""
         dt = robot.control_dt
         for step in range(budget):
-            err = _wrap(yaw - float(world.base_pose()[2]))
+            err = wrap_angle(yaw - float(world.base_pose()[2]))
             if abs(err) < 0.03:
                 return step
             omega = float(np.clip(err / dt, -self.config.max_angular, self.config.max_angular))
@@ -259,7 +256,7 @@ class ClassicalNavigate:
             now = world.base_pose()
             moved = float(np.linalg.norm(now[:2] - pose[:2]))
             travelled += moved
-            if command != Action() and moved < 1e-4 and abs(_wrap(now[2] - pose[2])) < 1e-4:  # blocked
+            if command != Action() and moved < 1e-4 and abs(wrap_angle(now[2] - pose[2])) < 1e-4:  # blocked
                 recoveries += 1
                 if recoveries > cfg.max_recoveries:
                     reason = "collision"
@@ -283,7 +280,7 @@ class ClassicalNavigate:
         cfg = self.config
         carrot = self._carrot(pose[:2], path)
         dx, dy = carrot - pose[:2]
-        alpha = _wrap(math.atan2(dy, dx) - float(pose[2]))
+        alpha = wrap_angle(math.atan2(dy, dx) - float(pose[2]))
         remaining = float(np.linalg.norm(path[-1] - pose[:2]))
         if abs(alpha) > 0.5:  # rotate in place before driving off
             return Action(0.0, float(np.clip(alpha / dt, -cfg.max_angular, cfg.max_angular)))

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from robostack.core.geometry import wrap_angle
 from robostack.policies.singular_trajectory.walkable import WalkableMap
 
 Mode = Literal["social", "constant_velocity", "static"]
@@ -181,7 +182,7 @@ class SocialPlanner:
         paths = np.zeros((n, c.horizon, 2))
         first = np.zeros((n, 2))
         for t in range(c.horizon):
-            err = _wrap(heading - yaw)
+            err = wrap_angle(heading - yaw)
             omega = np.clip(err / c.dt, -max_angular, max_angular)
             remaining = np.linalg.norm(goal - pos, axis=1)
             v = np.minimum(speed * np.clip(np.cos(err), 0.0, None), remaining / c.dt)
@@ -195,10 +196,6 @@ class SocialPlanner:
             if t == 0:
                 first = np.stack((v, omega), axis=1)
         return paths, first
-
-
-def _wrap(angle: NDArray[np.float64]) -> NDArray[np.float64]:
-    return (angle + math.pi) % (2 * math.pi) - math.pi
 
 
 @dataclass

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from robostack.core.geometry import wrap_angle
 from robostack.core.types import Action
 
 EPS = 1e-8
@@ -51,7 +52,7 @@ class PDController:
         if self.original:
             v, w = _original_rules(dx, dy, hx, hy, dt)
         elif math.hypot(dx, dy) < self.turn_radius:
-            v, w = 0.0, _wrap(math.atan2(hy, hx)) / dt
+            v, w = 0.0, wrap_angle(math.atan2(hy, hx)) / dt
         else:
             bearing = math.atan2(dy, dx)
             v = dx / dt if abs(bearing) < math.pi / 2 else 0.0
@@ -61,11 +62,7 @@ class PDController:
 
 def _original_rules(dx: float, dy: float, hx: float, hy: float, dt: float) -> tuple[float, float]:
     if abs(dx) < EPS and abs(dy) < EPS:
-        return 0.0, _wrap(math.atan2(hy, hx)) / dt
+        return 0.0, wrap_angle(math.atan2(hy, hx)) / dt
     if abs(dx) < EPS:
         return 0.0, math.copysign(math.pi / (2 * dt), dy)
     return dx / dt, math.atan(dy / dx) / dt
-
-
-def _wrap(angle: float) -> float:
-    return (angle + math.pi) % (2 * math.pi) - math.pi

@@ -32,9 +32,10 @@ from numpy.typing import NDArray
 
 from robostack.core.config import load_config
 from robostack.core.errors import RobostackError
+from robostack.core.geometry import wrap_angle
 from robostack.core.parallel import run_episodes
 from robostack.core.types import Action, Observation
-from robostack.data.nav_dataset import drive, plan, pursue, sample_goal, wrap
+from robostack.data.nav_dataset import drive, plan, pursue, sample_goal
 
 if TYPE_CHECKING:
     from robostack.policies.vint.navigator import NavigatorConfig
@@ -168,7 +169,7 @@ class BearingMethod:
         if self.escape:
             return self.escape.pop(0), False
         dx, dy = self.goal - pose[:2]
-        alpha = wrap(math.atan2(dy, dx) - pose[2])
+        alpha = wrap_angle(math.atan2(dy, dx) - pose[2])
         if abs(alpha) > 0.3:
             return Action(0.0, float(np.clip(alpha * FPS, -MAX_W, MAX_W))), False
         return Action(MAX_V, float(np.clip(alpha * FPS, -MAX_W, MAX_W))), False
@@ -192,7 +193,7 @@ class OracleWaypointsMethod:
     def step(self, obs: Observation) -> tuple[Action, bool]:
         pose = obs.odometry[:3].astype(float)
         lo, hi = max(self.k - 8, 0), min(self.k + 9, len(self.poses))
-        turn = np.abs((self.poses[lo:hi, 2] - pose[2] + math.pi) % (2 * math.pi) - math.pi)
+        turn = np.abs(wrap_angle(self.poses[lo:hi, 2] - pose[2]))
         self.k = lo + int(np.argmin(np.linalg.norm(self.poses[lo:hi, :2] - pose[:2], axis=1) + 0.3 * turn))
         if self.k >= len(self.poses) - 3 and np.linalg.norm(self.poses[-1, :2] - pose[:2]) < 0.5:
             return Action(), True

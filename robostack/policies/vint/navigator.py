@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from robostack.core.geometry import wrap_angle
 from robostack.core.types import Action
-from robostack.data.nav_dataset import wrap
 from robostack.planning.topological import Localiser, TopologicalGraph
 from robostack.policies.vint.controller import PDController
 from robostack.policies.vint.policy import ViNTPolicy
@@ -114,7 +114,7 @@ class TopoNavigator:
             return False
         first, last = self._recent[0], self._recent[-1]
         moved = float(np.linalg.norm(last[:2] - first[:2]))
-        if moved >= cfg.stall_move or abs(wrap(float(last[2] - first[2]))) >= cfg.stall_turn:
+        if moved >= cfg.stall_move or abs(wrap_angle(float(last[2] - first[2]))) >= cfg.stall_turn:
             return False
         self._recent.clear()
         return True

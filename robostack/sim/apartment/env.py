@@ -33,6 +33,7 @@ from gymnasium import spaces
 from numpy.typing import NDArray
 
 from robostack.core.errors import ContractError
+from robostack.core.geometry import wrap_angle
 from robostack.core.registry import register
 from robostack.sim.apartment import robot as rb
 from robostack.sim.apartment.config import ApartmentConfig
@@ -71,10 +72,6 @@ def _slide(
         if (cx, cy, cyaw) != (x, y, yaw) and not world.pose_collides(cx, cy, cyaw):
             return cx, cy, cyaw
     return None
-
-
-def _wrap(angle: float) -> float:
-    return (angle + math.pi) % (2 * math.pi) - math.pi
 
 
 @register("world", "apartment")
@@ -225,7 +222,7 @@ class ApartmentEnv(gym.Env[Obs, NDArray[np.float32]]):
         else:  # what the base achieved: its forward displacement and turn over the step
             d = end[:2] - start[:2]
             ahead = float(d[0] * math.cos(start[2]) + d[1] * math.sin(start[2]))
-            self._velocity = np.array([ahead / dt, _wrap(float(end[2] - start[2])) / dt])
+            self._velocity = np.array([ahead / dt, wrap_angle(float(end[2] - start[2])) / dt])
         return blocked
 
     def _gripper(self, world: ApartmentWorld, command: float) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from robostack.core.geometry import wrap_angle
 from robostack.sim.apartment.layout import ApartmentLayout, Doorway
 
 NEAR_DOOR = 1.0
@@ -43,17 +44,13 @@ Interval = tuple[float, float]
 """Bearings (radians, relative to a reference direction) ``lo <= hi``, within (-2pi, 2pi)."""
 
 
-def _wrap(angle: float) -> float:
-    return math.atan2(math.sin(angle), math.cos(angle))
-
-
 def _subtends(eye: tuple[float, float], portal: _Portal, ref: float) -> Interval:
     """The bearings under which the portal's opening is seen from ``eye``, relative to ``ref``.
 
     The eye is never on a portal's line when this is called (near doorways are handled separately),
     so the opening spans less than pi and the interval does not wrap."""
-    ta = _wrap(math.atan2(portal.a[1] - eye[1], portal.a[0] - eye[0]) - ref)
-    tb = _wrap(math.atan2(portal.b[1] - eye[1], portal.b[0] - eye[0]) - ref)
+    ta = wrap_angle(math.atan2(portal.a[1] - eye[1], portal.a[0] - eye[0]) - ref)
+    tb = wrap_angle(math.atan2(portal.b[1] - eye[1], portal.b[0] - eye[0]) - ref)
     lo, hi = min(ta, tb), max(ta, tb)
     if hi - lo > math.pi:  # the opening straddles the back direction: unwrap around it
         lo, hi = hi, lo + 2 * math.pi

@@ -9,6 +9,8 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from robostack.core.geometry import wrap_angle
+
 EGO_LENGTH = 4.7
 EGO_WIDTH = 1.85
 WHEELBASE = 2.8
@@ -46,7 +48,7 @@ def bicycle_step(state: EgoState, accel: float, steer: float, dt: float) -> EgoS
     x = state.x + state.speed * math.cos(state.yaw + beta) * dt
     y = state.y + state.speed * math.sin(state.yaw + beta) * dt
     yaw = state.yaw + state.speed / lr * math.sin(beta) * dt
-    yaw = (yaw + math.pi) % (2 * math.pi) - math.pi
+    yaw = wrap_angle(yaw)
     speed = min(max(state.speed + accel * dt, 0.0), MAX_SPEED)
     return EgoState(x=x, y=y, yaw=yaw, speed=speed, steer=steer, accel=(speed - state.speed) / dt)
 
@@ -85,7 +87,7 @@ class ComfortSignals:
 
     def update(self, speed: float, yaw: float) -> dict[str, float]:
         last = float(self.yaw[-1])
-        yaw = last + (yaw - last + math.pi) % (2 * math.pi) - math.pi  # unwrap
+        yaw = last + wrap_angle(yaw - last)  # unwrap
         self._push(self.speed, speed)
         self._push(self.yaw, yaw)
         v = self.rows @ self.speed

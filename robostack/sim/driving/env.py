@@ -32,6 +32,7 @@ from gymnasium import spaces
 from numpy.typing import NDArray
 
 from robostack.core.errors import RobostackError
+from robostack.core.geometry import wrap_angle
 from robostack.core.registry import register
 from robostack.sim.driving import reward as rw
 from robostack.sim.driving.config import EVAL_SEED_START, DrivingConfig
@@ -439,7 +440,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         sumo = self._sumo
         fx, fy = sumo.vehicle.getPosition("ego")
         yaw = math.radians(90.0 - sumo.vehicle.getAngle("ego"))
-        yaw = (yaw + math.pi) % (2 * math.pi) - math.pi
+        yaw = wrap_angle(yaw)
         speed = float(sumo.vehicle.getSpeed("ego"))
         x, y = fx - 0.5 * EGO_LENGTH * math.cos(yaw), fy - 0.5 * EGO_LENGTH * math.sin(yaw)
         self.ego = EgoState(x=x, y=y, yaw=yaw, speed=speed, accel=(speed - self.ego.speed) / self.dt)
@@ -513,7 +514,7 @@ class DrivingEnv(gym.Env[Obs, NDArray[np.float32]]):
         centres, yaws, _ = self._vehicles
         d = centres[hit] - self.ego.position
         forward = d[0] * math.cos(self.ego.yaw) + d[1] * math.sin(self.ego.yaw)
-        heading = abs((yaws[hit] - self.ego.yaw + math.pi) % (2 * math.pi) - math.pi)
+        heading = abs(wrap_angle(yaws[hit] - self.ego.yaw))
         if heading > math.pi / 4 or abs(forward) < 0.5 * EGO_LENGTH:
             return "side"
         return "front" if forward > 0 else "rear"
