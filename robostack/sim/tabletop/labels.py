@@ -2,13 +2,10 @@
 
 Grasps. Antipodal candidates are sampled on each object's collision surface: a surface point ``c``
 with outward normal ``n`` gives the baseline ``b = -n``; a ray from ``c`` along ``b`` finds the far
-side ``q`` (width ``|q - c|`` <= 0.08 m), which must face back within `ANTIPODAL_DEG` (inside the
-friction cone of an object, 1.0, against the fingers, 1.5); the approach is a random direction
-orthogonal to ``b`` that points down (a hand cannot come up through the table). Surface points are
-drawn again, up to `SAMPLING_ROUNDS` times, until the object has its quota of candidates: the open
-gripper must clear the table, so a flat object offers contacts only on a thin band of its sides.
-Each candidate is executed with a free-floating Panda-sized gripper (palm + two fingers, the
-geometry of `robostack.sim.tabletop.gripper`), as Contact-GraspNet's simulator labels did:
+side ``q`` (width ``|q - c|`` <= 0.08 m), which must face back within `ANTIPODAL_DEG`; the approach
+is a random direction orthogonal to ``b`` that points down (a hand cannot come up through the
+table). Each candidate is executed with a free-floating Panda-sized gripper (palm + two fingers,
+the geometry of `robostack.sim.tabletop.gripper`), as Contact-GraspNet's simulator labels did:
 the open gripper is placed at the pre-grasp and grasp poses (any penetration of the scene = failure),
 the fingers close, the hand lifts 10 cm and shakes; success = the object left the table and is still
 touched by both fingers.
@@ -43,7 +40,7 @@ from robostack.sim.tabletop.world import (
     rot_z,
 )
 
-ANTIPODAL_DEG = 40.0
+ANTIPODAL_DEG = 25.0
 PREGRASP = 0.08  # metres back along the approach checked for collisions
 LIFT = 0.10
 FINGER_HALF = (0.006, 0.011, 0.026)  # finger box half sizes (x = baseline)
@@ -54,7 +51,6 @@ FINGER_TRAVEL = MAX_WIDTH / 2 + FINGER_HALF[0]
 PLACE_GRID = 0.025
 PLACE_DROP = 0.01
 CONTACT_RADIUS = 0.005
-SAMPLING_ROUNDS = 16  # draws of surface points per object until it has its candidates
 COPY_GROUP = 0x8  # placement copies: collide with dynamic (1) and static (2) bodies, not each other
 
 
@@ -68,37 +64,13 @@ class Candidate:
 
 # -- grasp candidates ------------------------------------------------------------------------
 def sample_antipodal(
-    name: str,
-    pose: NDArray[np.float64],
-    count: int,
-    rng: np.random.Generator,
-    tries: int = 400,
-    rounds: int = SAMPLING_ROUNDS,
+    name: str, pose: NDArray[np.float64], count: int, rng: np.random.Generator, tries: int = 400
 ) -> list[Candidate]:
-    """Up to ``count`` antipodal grasps on model ``name`` at world ``pose`` (see module docstring),
-    from up to ``rounds`` draws of ``tries`` surface points: a flat object's only reachable contacts
-    lie in a thin band of its sides, which one draw rarely hits."""
+    """Up to ``count`` antipodal grasps on model ``name`` at world ``pose`` (see module docstring)."""
+    pts, normals = surface_points(name, tries, int(rng.integers(2**31)))
     mesh = o3d.t.geometry.TriangleMesh.from_legacy(hull_mesh(name))
     scene = o3d.t.geometry.RaycastingScene()
     scene.add_triangles(mesh)
-    out: list[Candidate] = []
-    for _ in range(rounds):
-        out += _antipodal_draw(name, scene, pose, count - len(out), rng, tries)
-        if len(out) >= count:
-            break
-    return out
-
-
-def _antipodal_draw(
-    name: str,
-    scene: o3d.t.geometry.RaycastingScene,
-    pose: NDArray[np.float64],
-    count: int,
-    rng: np.random.Generator,
-    tries: int,
-) -> list[Candidate]:
-    """Up to ``count`` antipodal grasps from one draw of ``tries`` surface points."""
-    pts, normals = surface_points(name, tries, int(rng.integers(2**31)))
     b = -normals
     origins = pts + 1e-4 * b
     rays = np.concatenate([origins, b], 1).astype(np.float32)
