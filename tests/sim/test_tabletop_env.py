@@ -1,4 +1,5 @@
-"""robostack/Tabletop-v0: gymnasium checker, determinism, the point cloud's frame and the object split."""
+"""robostack/Tabletop-v0: gymnasium checker, determinism, the point cloud's frame, the object split and the
+evaluation's breakdown by clutter."""
 
 from __future__ import annotations
 
@@ -118,3 +119,17 @@ def test_parallel_pick_place_repeats_the_sequential_one() -> None:
     assert 0.0 <= low <= summary["pick_and_place_success"] <= high <= 1.0 and high - low > 0.3  # 3 episodes
     with pytest.raises(ConfigError, match="loader"):
         evaluate(load(), episodes=2, seed=1000, config=SMALL, workers=2)
+
+
+def test_results_are_broken_down_by_objects_on_the_table() -> None:
+    from robostack.sim.tabletop.evaluate import EpisodeOutcome, PickPlaceResult
+
+    def outcome(objects: int, grasped: bool, placed: bool) -> EpisodeOutcome:
+        return EpisodeOutcome(0, "random/900", "tray", grasped, placed, "", 0.0, objects)
+
+    episodes = [outcome(2, True, True), outcome(3, True, False), outcome(8, False, False)]
+    result = PickPlaceResult(3, 2 / 3, 0.5, 1 / 3, episodes)
+    assert result.summary()["by_objects_on_table"] == {
+        "1-3": {"episodes": 2, "grasp_success": 1.0, "pick_and_place_success": 0.5},
+        "7-10": {"episodes": 1, "grasp_success": 0.0, "pick_and_place_success": 0.0},
+    }

@@ -14,7 +14,9 @@ object would sit below the box's 7.5 cm walls.
   fingers, over all episodes;
 - ``place_success``: the object rests on the receptacle (touching it, not the table, inside its
   walls, released, still), over the episodes whose grasp succeeded;
-- ``pick_and_place_success``: both, over all episodes.
+- ``pick_and_place_success``: both, over all episodes;
+- ``by_objects_on_table``: grasp and pick-and-place success over the episodes with 1-3, 4-6 and
+  7-10 objects on the table (how each policy copes with clutter).
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ class EpisodeOutcome:
     placed: bool
     reason: str
     seconds: float
+    objects: int = 0  # on the table, the receptacle not counted
+
+
+CLUTTER_BINS = ((1, 3), (4, 6), (7, 10))  # objects on the table
 
 
 @dataclass
@@ -87,6 +93,19 @@ class PickPlaceResult:
             n[1] += 1
         return {k: f"{a}/{b}" for k, (a, b) in sorted(out.items())}
 
+    def by_clutter(self) -> dict[str, dict[str, float]]:
+        """Grasp and pick-and-place success by how many objects were on the table."""
+        out: dict[str, dict[str, float]] = {}
+        for lo, hi in CLUTTER_BINS:
+            these = [o for o in self.outcomes if lo <= o.objects <= hi]
+            if these:
+                out[f"{lo}-{hi}"] = {
+                    "episodes": len(these),
+                    "grasp_success": round(sum(o.grasped for o in these) / len(these), 4),
+                    "pick_and_place_success": round(sum(o.placed for o in these) / len(these), 4),
+                }
+        return out
+
     def summary(self) -> dict[str, Any]:
         reasons: dict[str, int] = {}
         placed = sum(o.placed for o in self.outcomes)
@@ -101,6 +120,7 @@ class PickPlaceResult:
             "place_success_over_all_episodes": round(placed / max(self.episodes, 1), 4),
             "outcomes": dict(sorted(reasons.items())),
             "pick_and_place_by_receptacle": self.by_receptacle(),
+            "by_objects_on_table": self.by_clutter(),
             "object_split": "test (unseen models)",
             "failures": [
                 f"seed {o.seed}: {o.target} -> {o.receptacle} {o.reason}"
@@ -163,14 +183,17 @@ def run_episode(world: TabletopWorld, policy: PickPlacePolicy, seed: int) -> Epi
     present = [k for k in range(len(scene.objects)) if np.any(obs.segment == k)]
     if not present:
         kind = scene.receptacle.kind if scene.receptacle else ""
-        return EpisodeOutcome(seed, "", kind, False, False, "no_object_visible", time.perf_counter() - start)
+        return EpisodeOutcome(
+            seed, "", kind, False, False, "no_object_visible", time.perf_counter() - start, len(scene.objects)
+        )
     k = int(present[int(rng.integers(len(present)))])
     target = scene.objects[k]
     rec_index = len(scene.names) - 1
 
     def done(grasped: bool, placed: bool, reason: str) -> EpisodeOutcome:
         kind = scene.receptacle.kind if scene.receptacle else ""
-        return EpisodeOutcome(seed, target.name, kind, grasped, placed, reason, time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        return EpisodeOutcome(seed, target.name, kind, grasped, placed, reason, seconds, len(scene.objects))
 
     grasps = policy.grasps(obs.points, obs.rgb, obs.segment, k)
     plan = None
