@@ -70,7 +70,7 @@ class EpisodeOutcome:
     placed: bool
     reason: str
     seconds: float
-    objects: int = 0  # on the table, the receptacle not counted
+    objects: int  # on the table, the receptacle not counted
 
 
 CLUTTER_BINS = ((1, 3), (4, 6), (7, 10))  # objects on the table
@@ -180,20 +180,19 @@ def run_episode(world: TabletopWorld, policy: PickPlacePolicy, seed: int) -> Epi
     arm = PandaArm(world)
     arm.go_home()
     policy.reset()
+    kind = scene.receptacle.kind if scene.receptacle else ""
+
+    def outcome(target_name: str, grasped: bool, placed: bool, reason: str) -> EpisodeOutcome:
+        seconds = time.perf_counter() - start
+        return EpisodeOutcome(seed, target_name, kind, grasped, placed, reason, seconds, len(scene.objects))
+
     present = [k for k in range(len(scene.objects)) if np.any(obs.segment == k)]
     if not present:
-        kind = scene.receptacle.kind if scene.receptacle else ""
-        return EpisodeOutcome(
-            seed, "", kind, False, False, "no_object_visible", time.perf_counter() - start, len(scene.objects)
-        )
+        return outcome("", False, False, "no_object_visible")
     k = int(present[int(rng.integers(len(present)))])
     target = scene.objects[k]
     rec_index = len(scene.names) - 1
-
-    def done(grasped: bool, placed: bool, reason: str) -> EpisodeOutcome:
-        kind = scene.receptacle.kind if scene.receptacle else ""
-        seconds = time.perf_counter() - start
-        return EpisodeOutcome(seed, target.name, kind, grasped, placed, reason, seconds, len(scene.objects))
+    done = partial(outcome, target.name)
 
     grasps = policy.grasps(obs.points, obs.rgb, obs.segment, k)
     plan = None
