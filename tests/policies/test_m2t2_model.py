@@ -168,6 +168,18 @@ def test_train_command_writes_policy_log_and_model_card(tmp_path) -> None:
     assert summary["saved_val_loss"] == min(e["val_loss"] for e in log)  # the best epoch is kept
 
 
+def test_train_keep_last_saves_the_final_epoch(tmp_path) -> None:
+    from robostack.policies.m2t2.train import TrainConfig, train
+
+    cfg = TrainConfig(
+        synthetic=2, epochs=3, val_scenes=1, val_minutes=0, batch_size=2, out=str(tmp_path), model=TINY
+    )
+    summary = train(cfg.model_copy(update={"keep": "last"}), show_progress=False)
+    log = json.loads((tmp_path / "train_log.json").read_text())
+    assert summary["saved_epoch"] == log[-1]["epoch"] == 3
+    assert summary["saved_val_loss"] == log[-1]["val_loss"]
+
+
 def test_cosine_factor_runs_from_one_to_zero() -> None:
     from robostack.core.schedule import cosine_factor
 

@@ -28,6 +28,9 @@ class TrainM2T2(Command):
         parser.add_argument("--max-minutes", type=float, default=None)
         parser.add_argument("--val-scenes", type=int, default=None)
         parser.add_argument("--val-minutes", type=float, default=None, help="validate at most this often")
+        parser.add_argument(
+            "--keep", choices=("best", "last"), default=None, help="epoch to save (default: best validation)"
+        )
         parser.add_argument("--threads", type=int, default=None)
         parser.add_argument("--device", default=None, help="torch device, e.g. cuda (default cpu)")
         parser.add_argument(
@@ -53,7 +56,7 @@ class TrainM2T2(Command):
         flags |= {"lr": args.lr, "max_minutes": args.max_minutes, "val_scenes": args.val_scenes}
         flags |= {"threads": args.threads, "synthetic": args.synthetic, "init_from": args.init_from}
         flags |= {"wait_for_data": args.wait_for_data or None, "note": args.note, "cosine": args.cosine}
-        flags |= {"device": args.device, "val_minutes": args.val_minutes}
+        flags |= {"device": args.device, "val_minutes": args.val_minutes, "keep": args.keep}
         cfg = cfg.model_copy(update={k: v for k, v in flags.items() if v is not None})
         print(json.dumps(train(cfg), indent=2))
         return 0

@@ -2,8 +2,8 @@
 gradient-norm clipping, validation loss and offline figures on the test split after each epoch.
 
 Checkpoints (``config.yaml`` + ``model.safetensors``) are written at every validation that improves
-the validation loss, so an interrupted run leaves a usable policy; a wall-time budget ends training
-cleanly. At the end the model card is written from the log.
+the validation loss (at every validation with ``keep: last``), so an interrupted run leaves a usable
+policy; a wall-time budget ends training cleanly. At the end the model card is written from the log.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -55,6 +55,9 @@ class TrainConfig(StrictModel):
         False, description="decay the learning rate to zero over max_minutes (a phase that should settle)"
     )
     augment: bool = Field(True, description="turn each training scene by a random multiple of 45° about z")
+    keep: Literal["best", "last"] = Field(
+        "best", description="which validated epoch the checkpoint holds: lowest validation loss, or latest"
+    )
     model: M2T2Config = M2T2Config()
 
 
@@ -177,7 +180,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     start_phase(out, cfg.init_from, command_line(), cfg.note)
     steps_per_epoch = math.ceil(len(train_scenes) / cfg.batch_size)
     log: list[dict[str, Any]] = []
-    began, best, step, recent = time.time(), math.inf, 0, []
+    began, saved_loss, step, recent = time.time(), math.inf, 0, []
     saved: dict[str, Any] = {}
     last_val = began
     stop = False
@@ -230,11 +233,10 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
             bar.console.print(
                 " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in entry.items())
             )
-            # Keep the best epoch; while data is still being collected the validation set grows, so
-            # losses from different epochs are not comparable and every epoch is kept instead (as it
-            # is with no validation scenes: a NaN loss).
-            if cfg.wait_for_data or not val["loss"] >= best:
-                best, saved = val["loss"], entry
+            # While data is still being collected the validation set grows, so losses from different
+            # epochs are not comparable and every epoch is kept (as with no validation scenes: NaN).
+            if cfg.keep == "last" or cfg.wait_for_data or not val["loss"] >= saved_loss:
+                saved_loss, saved = val["loss"], entry
                 policy.save_pretrained(out)
             out.mkdir(parents=True, exist_ok=True)
             (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
@@ -251,7 +253,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
         "steps": step,
         "wall_minutes": round((time.time() - began) / 60, 1),
         "saved_epoch": saved["epoch"],
-        "saved_val_loss": best,
+        "saved_val_loss": saved_loss,
         "val_scenes": len(val_scenes),
         "val_figures_saved": {k[4:]: v for k, v in saved.items() if k.startswith("val_")},
         "parameters": sum(p.numel() for p in policy.parameters()),
