@@ -168,16 +168,18 @@ def test_train_command_writes_policy_log_and_model_card(tmp_path) -> None:
     assert summary["saved_val_loss"] == min(e["val_loss"] for e in log)  # the best epoch is kept
 
 
-def test_train_keep_last_saves_the_final_epoch(tmp_path) -> None:
-    from robostack.policies.m2t2.train import TrainConfig, train
+@pytest.mark.parametrize(("keep", "saved_epoch"), [("best", 2), ("last", 3)])
+def test_train_keeps_the_chosen_epoch(tmp_path, monkeypatch, keep: str, saved_epoch: int) -> None:
+    from robostack.policies.m2t2 import train as train_module
 
-    cfg = TrainConfig(
+    losses = iter([3.0, 1.0, 2.0])  # the second epoch validates best, the third last
+    monkeypatch.setattr(train_module, "validate", lambda *_: {"loss": next(losses)})
+    cfg = train_module.TrainConfig(
         synthetic=2, epochs=3, val_scenes=1, val_minutes=0, batch_size=2, out=str(tmp_path), model=TINY
     )
-    summary = train(cfg.model_copy(update={"keep": "last"}), show_progress=False)
-    log = json.loads((tmp_path / "train_log.json").read_text())
-    assert summary["saved_epoch"] == log[-1]["epoch"] == 3
-    assert summary["saved_val_loss"] == log[-1]["val_loss"]
+    summary = train_module.train(cfg.model_copy(update={"keep": keep}), show_progress=False)
+    assert summary["saved_epoch"] == saved_epoch
+    assert summary["saved_val_loss"] == {2: 1.0, 3: 2.0}[saved_epoch]
 
 
 def test_cosine_factor_runs_from_one_to_zero() -> None:
