@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -151,13 +153,19 @@ def test_yaw_augmentation_turns_grasps_and_rolls_place_bins(scenes: list) -> Non
     assert torch.equal(t2.contact_masks, t0.contact_masks)
 
 
-def test_train_command_writes_policy_log_and_model_card(tmp_path) -> None:
-    from robostack.policies.m2t2.train import TrainConfig, train
+def tiny_training(out: Path, **changes: Any) -> Any:
+    """A 3-epoch run on 2 synthetic scenes, validated after every epoch."""
+    from robostack.policies.m2t2.train import TrainConfig
 
-    cfg = TrainConfig(
-        synthetic=2, epochs=3, val_scenes=1, val_minutes=0, batch_size=2, out=str(tmp_path), model=TINY
+    return TrainConfig(
+        synthetic=2, epochs=3, val_scenes=1, val_minutes=0, batch_size=2, out=str(out), model=TINY, **changes
     )
-    summary = train(cfg, show_progress=False)
+
+
+def test_train_command_writes_policy_log_and_model_card(tmp_path) -> None:
+    from robostack.policies.m2t2.train import train
+
+    summary = train(tiny_training(tmp_path), show_progress=False)
     assert summary["steps"] == 3 and summary["data"]["source"] == "synthetic boxes"
     assert math.isfinite(summary["saved_val_loss"])
     loaded = M2T2Policy.from_pretrained(tmp_path)
@@ -174,10 +182,7 @@ def test_train_keeps_the_chosen_epoch(tmp_path, monkeypatch, keep: str, saved_ep
 
     losses = iter([3.0, 1.0, 2.0])  # the second epoch validates best, the third last
     monkeypatch.setattr(train_module, "validate", lambda *_: {"loss": next(losses)})
-    cfg = train_module.TrainConfig(
-        synthetic=2, epochs=3, val_scenes=1, val_minutes=0, batch_size=2, out=str(tmp_path), model=TINY
-    )
-    summary = train_module.train(cfg.model_copy(update={"keep": keep}), show_progress=False)
+    summary = train_module.train(tiny_training(tmp_path, keep=keep), show_progress=False)
     assert summary["saved_epoch"] == saved_epoch
     assert summary["saved_val_loss"] == {2: 1.0, 3: 2.0}[saved_epoch]
 
