@@ -156,6 +156,64 @@ def test_a_stalled_base_passes_its_subgoal() -> None:
     assert floor_after(still, stall_frames=0) == 0
 
 
+def test_a_base_stalled_at_the_goal_node_ends_the_run() -> None:
+    """At the goal node there is no node left to pass: a stall stops the robot and reports arrival,
+    while a moving base goes on."""
+    from robostack.policies.vint.navigator import NavigatorConfig
+
+    torch.manual_seed(0)
+    policy = ViNTPolicy(TINY).eval()
+    ep = episodes(1)[0]
+    graph = TopologicalGraph.from_traversal(ep.images, ep.poses)
+    never_by_distance = NavigatorConfig(goal_threshold=-math.inf)
+
+    def frame_done(odometry: list[np.ndarray]) -> int | None:
+        nav = TopoNavigator(policy, graph, goal=0, config=never_by_distance)
+        for t, (image, odo) in enumerate(zip(ep.images, odometry, strict=False)):
+            action, done, _ = nav.step(image, odo)
+            if done:
+                assert action == Action()
+                return t
+        return None
+
+    still = [np.array([1.0, 2.0, 0.5, 0.0, 0.0], np.float32)] * 12
+    moving = [np.array([1.0 + 0.1 * t, 2.0, 0.5, 0.0, 0.0], np.float32) for t in range(12)]
+    assert frame_done(still) == 7
+    assert frame_done(moving) is None
+
+
+class _Nook:
+    """A world whose base, at its start, can neither turn left nor back off until it has crept
+    forward 3 cm: a box-shaped base with a corner against furniture."""
+
+    def __init__(self) -> None:
+        self.pose = np.zeros(3)
+
+    def base_pose(self) -> np.ndarray:
+        return self.pose.copy()
+
+    def set_base_pose(self, x: float, y: float, yaw: float) -> None:
+        self.pose = np.array([x, y, yaw])
+
+    def pose_collides(self, x: float, y: float, yaw: float) -> bool:
+        return x < -1e-3 or (x < 0.03 and yaw > 0.05)
+
+    def render_head(self) -> tuple[np.ndarray]:
+        return (np.zeros((8, 8, 3), np.uint8),)
+
+
+def test_a_mapping_run_frees_a_jammed_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The planner turns the base left toward a goal on its left, into the furniture; the household
+    mapping run creeps forward and gets there, the benchmark's drive stays jammed."""
+    from robostack.policies.vint import evaluate as ev
+
+    goal = np.array([0.0, 1.0])
+    monkeypatch.setattr(ev, "plan", lambda world, start, goal: [np.asarray(goal, float)])
+    for unstick, arrives in ((True, True), (False, False)):
+        _, poses = ev.traverse(_Nook(), np.zeros(3), goal, max_frames=60, unstick=unstick)
+        assert (np.linalg.norm(np.array(poses[-1][:2]) - goal) < 0.2) == arrives
+
+
 def test_corrupt_checkpoint_is_one_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     ViNTPolicy(TINY).save_pretrained(tmp_path)
     (tmp_path / "model.safetensors").write_bytes(b"not a checkpoint")

@@ -33,7 +33,9 @@ class NavigatorConfig:
     """With odometry: a base that has neither moved `stall_move` nor turned `stall_turn` over this
     many frames (2 s) is stalled, e.g. turning left and right in place about a subgoal whose
     predicted distance stays just above ``close_threshold``; the subgoal is then counted as passed
-    (`Localiser.skip`). 0 turns this off (the original has no such rule)."""
+    (`Localiser.skip`); at the goal node, with no node left to pass, the run ends there, as the
+    original ends a run once the goal is the closest node. 0 turns this off (the original has no such
+    rule)."""
     stall_move: float = 0.05
     """m; see `stall_frames`."""
     stall_turn: float = 0.3
@@ -85,6 +87,8 @@ class TopoNavigator:
         bumped = self._bumped(odometry)
         self.policy.observe(image)
         if self._stalled(odometry):
+            if self.localiser.at_goal_node:
+                return self._remember(odometry, Action(), True, self._last_info)
             self.localiser.skip()
         if bumped:
             return self._remember(odometry, Action(-self.config.backoff_speed, 0.0), False, self._last_info)

@@ -65,7 +65,7 @@ class ViNTNavigate:
         config = world.config.model_copy(update={"render_wrist": False})
         with ApartmentWorld(world.layout, config) as twin:
             twin.reset_episode(tuple(world.base_pose()))
-            images, poses = traverse(twin, world.base_pose(), goal_xy)
+            images, poses = traverse(twin, world.base_pose(), goal_xy, unstick=True)
             if not images:
                 return None
             labels = [tuple(r for r in [twin.room_at(p[:2])] if r) for p in poses]
