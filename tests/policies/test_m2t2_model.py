@@ -153,8 +153,8 @@ def test_yaw_augmentation_turns_grasps_and_rolls_place_bins(scenes: list) -> Non
     assert torch.equal(t2.contact_masks, t0.contact_masks)
 
 
-def tiny_training(out: Path, **changes: Any) -> Any:
-    """A 3-epoch run on 2 synthetic scenes, validated after every epoch."""
+def tiny_config(out: Path, **changes: Any) -> Any:
+    """The config of a 3-epoch run on 2 synthetic scenes, validated after every epoch."""
     from robostack.policies.m2t2.train import TrainConfig
 
     return TrainConfig(
@@ -165,7 +165,7 @@ def tiny_training(out: Path, **changes: Any) -> Any:
 def test_train_command_writes_policy_log_and_model_card(tmp_path) -> None:
     from robostack.policies.m2t2.train import train
 
-    summary = train(tiny_training(tmp_path), show_progress=False)
+    summary = train(tiny_config(tmp_path), show_progress=False)
     assert summary["steps"] == 3 and summary["data"]["source"] == "synthetic boxes"
     assert math.isfinite(summary["saved_val_loss"])
     loaded = M2T2Policy.from_pretrained(tmp_path)
@@ -182,7 +182,7 @@ def test_train_keeps_the_chosen_epoch(tmp_path, monkeypatch, keep: str, saved_ep
 
     losses = iter([3.0, 1.0, 2.0])  # the second epoch validates best, the third last
     monkeypatch.setattr(train_module, "validate", lambda *_: {"loss": next(losses)})
-    summary = train_module.train(tiny_training(tmp_path, keep=keep), show_progress=False)
+    summary = train_module.train(tiny_config(tmp_path, keep=keep), show_progress=False)
     assert summary["saved_epoch"] == saved_epoch
     assert summary["saved_val_loss"] == {2: 1.0, 3: 2.0}[saved_epoch]
 
