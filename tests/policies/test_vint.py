@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 import torch
 
 from robostack.core.errors import RobostackError
+from robostack.core.geometry import wrap_angle
 from robostack.core.types import Action
 from robostack.data.nav_dataset import NavEpisode
 from robostack.planning.topological import TopologicalGraph
@@ -182,12 +184,12 @@ def test_a_base_stalled_at_the_goal_node_ends_the_run() -> None:
     assert frame_done(moving) is None
 
 
-class _Nook:
-    """A world whose base, at its start, can neither turn left nor back off until it has crept
-    forward 3 cm: a box-shaped base with a corner against furniture."""
+class _Base:
+    """A kinematic base in an empty world but for ``collides(x, y, yaw)``, with a blank camera."""
 
-    def __init__(self) -> None:
+    def __init__(self, collides: Callable[[float, float, float], bool]) -> None:
         self.pose = np.zeros(3)
+        self.pose_collides = collides
 
     def base_pose(self) -> np.ndarray:
         return self.pose.copy()
@@ -195,22 +197,49 @@ class _Nook:
     def set_base_pose(self, x: float, y: float, yaw: float) -> None:
         self.pose = np.array([x, y, yaw])
 
-    def pose_collides(self, x: float, y: float, yaw: float) -> bool:
-        return x < -1e-3 or (x < 0.03 and yaw > 0.05)
-
     def render_head(self) -> tuple[np.ndarray]:
         return (np.zeros((8, 8, 3), np.uint8),)
 
 
-def test_a_mapping_run_frees_a_jammed_base(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The planner turns the base left toward a goal on its left, into the furniture; the household
-    mapping run creeps forward and gets there, the benchmark's drive stays jammed."""
+def _nook(x: float, y: float, yaw: float) -> bool:
+    """At its start the base can neither turn left nor back off until it has crept forward 3 cm: a
+    box-shaped base with a corner against furniture."""
+    return x < -1e-3 or (x < 0.03 and yaw > 0.05)
+
+
+def _wedged(x: float, y: float, yaw: float) -> bool:
+    """At its start the base cannot turn right past -0.3 rad, and can leave only facing backward."""
+    moved = math.hypot(x, y)
+    return (moved <= 1e-3 and yaw < -0.3) or (1e-3 < moved < 0.05 and abs(wrap_angle(yaw)) < 2.0)
+
+
+def _corner(x: float, y: float, yaw: float) -> bool:
+    """A wall corner that the straight line from the start to the goal (1, 1) cuts."""
+    return x < 0.3 and y > 0.1
+
+
+@pytest.mark.parametrize(
+    ("collides", "bend", "goal"),
+    [(_nook, None, (0.0, 1.0)), (_wedged, None, (-1.0, -0.2)), (_corner, (0.35, 0.0), (1.0, 1.0))],
+    ids=["creep-forward", "turn-the-other-way", "follow-the-bend"],
+)
+def test_a_mapping_run_frees_a_jammed_base(
+    monkeypatch: pytest.MonkeyPatch,
+    collides: Callable[[float, float, float], bool],
+    bend: tuple[float, float] | None,
+    goal: tuple[float, float],
+) -> None:
+    """The planner turns or drives the base into furniture again and again; the household mapping
+    run gets out and arrives, the benchmark's drive stays jammed. With a ``bend`` the planned path
+    turns there, nearer than pursuit's carrot, so pursuit cuts the corner."""
     from robostack.policies.vint import evaluate as ev
 
-    goal = np.array([0.0, 1.0])
-    monkeypatch.setattr(ev, "plan", lambda world, start, goal: [np.asarray(goal, float)])
+    waypoints = (
+        [np.asarray(goal, float)] if bend is None else [np.asarray(bend, float), np.asarray(goal, float)]
+    )
+    monkeypatch.setattr(ev, "plan", lambda world, start, goal: list(waypoints))
     for unstick, arrives in ((True, True), (False, False)):
-        _, poses = ev.traverse(_Nook(), np.zeros(3), goal, max_frames=60, unstick=unstick)
+        _, poses = ev.traverse(_Base(collides), np.zeros(3), np.asarray(goal), max_frames=80, unstick=unstick)
         assert (np.linalg.norm(np.array(poses[-1][:2]) - goal) < 0.2) == arrives
 
 

@@ -73,7 +73,7 @@ def traverse(
 ) -> tuple:
     """A clean planner-guided drive from ``start`` to ``goal``, recorded at 4 Hz: (images, poses).
 
-    With ``unstick`` a blocked step is followed by `free_step`, for a drive that must start wherever a
+    With ``unstick`` a blocked step is answered by `Unjammer`, for a drive that must start wherever a
     robot stands (a household mapping run). Without it a drive can jam for good, and the benchmark
     drops such an episode (about 7% of seeds), which keeps its episodes as they were first drawn."""
     path = plan(world, start[:2], goal)
@@ -81,18 +81,74 @@ def traverse(
         return [], []
     world.set_base_pose(*start)
     images, poses = [], []
+    unjammer = Unjammer() if unstick else None
     for _ in range(max_frames):
         pose = world.base_pose()
         images.append(world.render_head()[0])
         poses.append(tuple(float(v) for v in pose))
         if np.linalg.norm(pose[:2] - goal) < 0.2:
             break
-        v, w = pursue(pose, path, MAX_V, MAX_W, 1.0 / FPS)
+        command = unjammer.command(pose, path) if unjammer is not None else None
+        v, w = command or pursue(pose, path, MAX_V, MAX_W, 1.0 / FPS)
         if drive(world, v, w, 1.0 / FPS):
-            if unstick:
-                free_step(world, w)
+            if unjammer is not None:
+                unjammer.blocked(world, v, w)
             path = plan(world, world.base_pose()[:2], goal) or path
     return images, poses
+
+
+class Unjammer:
+    """A mapping run's way out of a jam. A box-shaped base beside furniture may be unable to turn one
+    way, and pursuit skips waypoints nearer than its carrot, so after a block the replanned path's
+    first bend can be cut into the same corner again and again. A block is first answered by
+    `free_step` alone. A second within `patience` frames is a jam: after a blocked turn in place the
+    base turns the other way round, after a blocked drive it backs off, and then it follows the
+    replanned path waypoint by waypoint, facing each before driving to it, until pursuit's carrot is
+    the waypoint it would head for anyway."""
+
+    aligned = 0.1
+    """rad: a waypoint counts as ahead within this bearing."""
+    reached = 0.05
+    """m: a waypoint this near is passed."""
+    lookahead = 0.4
+    """m: `pursue`'s carrot distance; a waypoint this far is left to it."""
+    patience = 4
+    """Frames: a block this soon after the last one is a jam."""
+
+    def __init__(self) -> None:
+        self.turn = 0.0
+        self.careful = False
+        self.since_block = self.patience + 1
+
+    def command(
+        self, pose: NDArray[np.float64], path: list[NDArray[np.float64]]
+    ) -> tuple[float, float] | None:
+        """(v, w) while recovering from a jam; None when pursuit may drive."""
+        self.since_block += 1
+        if not self.careful:
+            return None
+        while len(path) > 1 and np.linalg.norm(path[0] - pose[:2]) < self.reached:
+            path.pop(0)
+        dx, dy = path[0] - pose[:2]
+        bearing = wrap_angle(math.atan2(dy, dx) - float(pose[2]))
+        if abs(bearing) > self.aligned:
+            return 0.0, self.turn or float(np.clip(bearing * FPS, -MAX_W, MAX_W))
+        self.turn = 0.0
+        distance = math.hypot(dx, dy)
+        if distance >= self.lookahead:
+            self.careful = False
+            return None
+        return min(MAX_V, distance * FPS), 0.0
+
+    def blocked(self, world: Any, v: float, w: float) -> None:
+        """Answer the blocked command (v, w)."""
+        jammed, self.since_block = self.since_block <= self.patience, 0
+        if jammed and v == 0.0 and not self.turn:
+            self.turn = -math.copysign(MAX_W, w)
+        else:  # a blocked drive, or the other way round is blocked too
+            self.turn = 0.0
+            free_step(world, w)
+        self.careful = self.careful or jammed
 
 
 def free_step(world: Any, w: float) -> None:
