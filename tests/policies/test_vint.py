@@ -234,9 +234,7 @@ def test_a_mapping_run_frees_a_jammed_base(
     turns there, nearer than pursuit's carrot, so pursuit cuts the corner."""
     from robostack.policies.vint import evaluate as ev
 
-    waypoints = (
-        [np.asarray(goal, float)] if bend is None else [np.asarray(bend, float), np.asarray(goal, float)]
-    )
+    waypoints = [np.asarray(p, float) for p in (bend, goal) if p is not None]
     monkeypatch.setattr(ev, "plan", lambda world, start, goal: list(waypoints))
     for unstick, arrives in ((True, True), (False, False)):
         _, poses = ev.traverse(_Base(collides), np.zeros(3), np.asarray(goal), max_frames=80, unstick=unstick)
