@@ -78,12 +78,16 @@ def drive(world: Any, v: float, w: float, duration: float, substeps: int = 5) ->
     return False
 
 
+CARROT = 0.4
+"""m: `pursue` heads for the first waypoint at least this far away."""
+
+
 def pursue(
     pose: NDArray[np.float64], path: list[NDArray[np.float64]], max_v: float, max_w: float, dt: float
 ) -> tuple[float, float]:
-    """Pure pursuit to a carrot 0.4 m along ``path`` (passed waypoints are popped); rotate in place
-    when the carrot is far off the heading."""
-    while len(path) > 1 and np.linalg.norm(path[0] - pose[:2]) < 0.4:
+    """Pure pursuit to a carrot `CARROT` m along ``path`` (passed waypoints are popped); rotate in
+    place when the carrot is far off the heading."""
+    while len(path) > 1 and np.linalg.norm(path[0] - pose[:2]) < CARROT:
         path.pop(0)
     dx, dy = path[0] - pose[:2]
     alpha = wrap_angle(math.atan2(dy, dx) - float(pose[2]))

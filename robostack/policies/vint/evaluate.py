@@ -35,7 +35,7 @@ from robostack.core.errors import RobostackError
 from robostack.core.geometry import wrap_angle
 from robostack.core.parallel import run_episodes
 from robostack.core.types import Action, Observation
-from robostack.data.nav_dataset import drive, plan, pursue, sample_goal
+from robostack.data.nav_dataset import CARROT, drive, plan, pursue, sample_goal
 
 if TYPE_CHECKING:
     from robostack.policies.vint.navigator import NavigatorConfig
@@ -82,7 +82,7 @@ def traverse(
     world.set_base_pose(*start)
     images, poses = [], []
     unjammer = Unjammer() if unstick else None
-    for _ in range(max_frames):
+    for frame in range(max_frames):
         pose = world.base_pose()
         images.append(world.render_head()[0])
         poses.append(tuple(float(v) for v in pose))
@@ -92,7 +92,7 @@ def traverse(
         v, w = command or pursue(pose, path, MAX_V, MAX_W, 1.0 / FPS)
         if drive(world, v, w, 1.0 / FPS):
             if unjammer is not None:
-                unjammer.blocked(world, v, w)
+                unjammer.blocked(world, v, w, frame)
             path = plan(world, world.base_pose()[:2], goal) or path
     return images, poses
 
@@ -110,21 +110,18 @@ class Unjammer:
     """rad: a waypoint counts as ahead within this bearing."""
     reached = 0.05
     """m: a waypoint this near is passed."""
-    lookahead = 0.4
-    """m: `pursue`'s carrot distance; a waypoint this far is left to it."""
     patience = 4
     """Frames: a block this soon after the last one is a jam."""
 
     def __init__(self) -> None:
         self.turn = 0.0
         self.careful = False
-        self.since_block = self.patience + 1
+        self.last_block = -math.inf
 
     def command(
         self, pose: NDArray[np.float64], path: list[NDArray[np.float64]]
     ) -> tuple[float, float] | None:
         """(v, w) while recovering from a jam; None when pursuit may drive."""
-        self.since_block += 1
         if not self.careful:
             return None
         while len(path) > 1 and np.linalg.norm(path[0] - pose[:2]) < self.reached:
@@ -135,14 +132,14 @@ class Unjammer:
             return 0.0, self.turn or float(np.clip(bearing * FPS, -MAX_W, MAX_W))
         self.turn = 0.0
         distance = math.hypot(dx, dy)
-        if distance >= self.lookahead:
+        if distance >= CARROT:  # pursuit heads for this waypoint itself
             self.careful = False
             return None
         return min(MAX_V, distance * FPS), 0.0
 
-    def blocked(self, world: Any, v: float, w: float) -> None:
-        """Answer the blocked command (v, w)."""
-        jammed, self.since_block = self.since_block <= self.patience, 0
+    def blocked(self, world: Any, v: float, w: float, frame: int) -> None:
+        """Answer the command (v, w) that was blocked at ``frame``."""
+        jammed, self.last_block = frame - self.last_block <= self.patience, frame
         if jammed and v == 0.0 and not self.turn:
             self.turn = -math.copysign(MAX_W, w)
         else:  # a blocked drive, or the other way round is blocked too
