@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -239,6 +240,45 @@ def test_a_mapping_run_frees_a_jammed_base(
     for unstick, arrives in ((True, True), (False, False)):
         _, poses = ev.traverse(_Base(collides), np.zeros(3), np.asarray(goal), max_frames=80, unstick=unstick)
         assert (np.linalg.norm(np.array(poses[-1][:2]) - goal) < 0.2) == arrives
+
+
+def test_a_mapping_runs_first_turn_in_place_is_split_off() -> None:
+    """The frames before the base leaves its start make one turn, summed the long way round where
+    the run went that way; the graph begins at the last of them."""
+    from robostack.policies.vint.skill import initial_turn
+
+    left_by_four = [(0.0, 0.0, wrap_angle(a)) for a in (0.0, 1.0, 2.0, 3.0, 4.0)] + [(0.3, 0.0, -2.28)]
+    first, turn = initial_turn(left_by_four)
+    assert first == 4 and turn == pytest.approx(4.0)
+    assert initial_turn([(0.0, 0.0, 0.5), (0.2, 0.0, 0.5)]) == (0, 0.0)
+    first, turn = initial_turn([(0.0, 0.0, 0.0), (0.0, 0.0, -1.0)])
+    assert first == 1 and turn == pytest.approx(-1.0)
+
+
+class _Turntable:
+    """A base that turns in place on command, up to ``limit`` rad left of where it started."""
+
+    control_dt = 0.05
+
+    def __init__(self, limit: float) -> None:
+        self.turned, self.limit = 0.0, limit
+
+    def observe(self) -> SimpleNamespace:
+        return SimpleNamespace(odometry=np.array([0.0, 0.0, wrap_angle(self.turned), 0.0, 0.0]))
+
+    def send(self, action: Action) -> None:
+        self.turned = min(self.turned + action.base_angular * self.control_dt, self.limit)
+
+
+def test_the_skill_turns_as_the_mapping_run_did_and_stops_where_the_base_is_blocked() -> None:
+    from robostack.policies.vint.skill import ViNTNavigate
+
+    skill = ViNTNavigate(step_budget=400)
+    free, blocked = _Turntable(math.inf), _Turntable(1.0)
+    assert skill._turn_in_place(free, 4.0) < 400
+    assert free.turned == pytest.approx(4.0, abs=0.03)
+    assert skill._turn_in_place(blocked, 4.0) < 400
+    assert blocked.turned == pytest.approx(1.0)
 
 
 def test_corrupt_checkpoint_is_one_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ classical planner in a twin of the robot's apartment (the live robot is not move
 it lies in and, for the last one, the subtask's target, so "go to the kitchen" or "go to the red mug" map
 to a node. From then on only camera images drive the robot: ViNT localises against the graph and its
 predicted waypoints go through the deployment PD controller. Turning in place and ``stop`` are not
-visual and go to the classical skill.
+visual and go to the classical skill, and so does the turn in place a mapping run often begins with.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from robostack.core.geometry import wrap_angle
 from robostack.core.registry import register
 from robostack.core.types import Action, SkillResult, Subtask
 
 DEFAULT_CHECKPOINT = Path("policies/vint")
+AT_START = 0.1
+"""m: a mapping run's base this near its start has not yet left it (see `initial_turn`)."""
 
 
 @register("skill", "navigate/learned")
@@ -51,13 +54,15 @@ class ViNTNavigate:
         goal = ClassicalNavigate().goal_for(subtask, world)
         if goal is None:
             return SkillResult(subtask, False, "not_found", detail=f"no {subtask.target!r} in this world")
-        graph = self.map_route(world, np.asarray(goal.xy, dtype=float), subtask.target)
-        if graph is None:
+        route = self.map_route(world, np.asarray(goal.xy, dtype=float), subtask.target)
+        if route is None:
             return SkillResult(subtask, False, "unreachable", detail="the mapping run found no route")
-        return self._follow(subtask, robot, world, graph, np.asarray(goal.xy, dtype=float))
+        graph, turn = route
+        return self._follow(subtask, robot, world, graph, turn, np.asarray(goal.xy, dtype=float))
 
-    def map_route(self, world: Any, goal_xy: np.ndarray, target: str) -> Any:
-        """The prior traversal: drive the route in a twin world, keep a node a second (every 4 frames)."""
+    def map_route(self, world: Any, goal_xy: np.ndarray, target: str) -> tuple[Any, float] | None:
+        """The prior traversal: drive the route in a twin world, keep a node a second (every 4 frames).
+        Returns the graph and the turn in place (rad) the drive began with, which the graph leaves out."""
         from robostack.planning.topological import TopologicalGraph
         from robostack.policies.vint.evaluate import traverse
         from robostack.sim.apartment.world import ApartmentWorld
@@ -70,10 +75,12 @@ class ViNTNavigate:
                 return None
             labels = [tuple(r for r in [twin.room_at(p[:2])] if r) for p in poses]
         labels[-1] = (*labels[-1], target)
-        return TopologicalGraph.from_traversal(images, poses, labels=labels)
+        first, turn = initial_turn(poses)
+        graph = TopologicalGraph.from_traversal(images[first:], poses[first:], labels=labels[first:])
+        return graph, turn
 
     def _follow(
-        self, subtask: Subtask, robot: Any, world: Any, graph: Any, goal_xy: np.ndarray
+        self, subtask: Subtask, robot: Any, world: Any, graph: Any, turn: float, goal_xy: np.ndarray
     ) -> SkillResult:
         from robostack.policies.vint.navigator import TopoNavigator
 
@@ -82,7 +89,8 @@ class ViNTNavigate:
         repeats = max(1, round(1.0 / (self.policy.config.fps * robot.control_dt)))
         start = world.base_pose()
         d0 = world.geodesic_distance(start[:2], goal_xy)
-        travelled, steps, done = 0.0, 0, False
+        steps = self._turn_in_place(robot, turn)
+        travelled, done = 0.0, False
         while steps < self.step_budget and not done:
             obs = robot.observe()
             action, done, _ = nav.step(obs.rgb, obs.odometry)
@@ -102,3 +110,33 @@ class ViNTNavigate:
         spl = float(success) * d0 / max(d0, travelled, 1e-9)
         metrics = {"success": float(success), "spl": spl, "path_length": travelled, "geodesic_d0": d0}
         return SkillResult(subtask, success, reason, steps=steps, metrics=metrics)
+
+    def _turn_in_place(self, robot: Any, angle: float) -> int:
+        """Turn by ``angle`` (rad, either way, past π too) on odometry; stop early where the base
+        no longer turns, and let ViNT's bump reflex take over. Returns the steps used."""
+        from robostack.policies.vint.evaluate import MAX_W
+
+        heading = float(robot.observe().odometry[2])
+        for step in range(self.step_budget):
+            if abs(angle) < 0.03:
+                return step
+            robot.send(Action(0.0, float(np.clip(angle / robot.control_dt, -MAX_W, MAX_W))))
+            now = float(robot.observe().odometry[2])
+            turned, heading = wrap_angle(now - heading), now
+            if abs(turned) < 1e-4:
+                return step + 1
+            angle -= turned
+        return self.step_budget
+
+
+def initial_turn(poses: list[tuple[float, ...]]) -> tuple[int, float]:
+    """Where a mapping run is about to leave its start (the base within `AT_START` of it until
+    then), and how far it has turned by then (rad, summed frame by frame: a base wedged one way
+    turns the long way round). A planner-driven run often begins by turning in place toward its
+    path, which ViNT, trained on forward driving, does not reproduce from images: it turned the
+    wrong way and never found the route (apartment 23's second try)."""
+    start = np.asarray(poses[0][:2])
+    moved = [i for i, p in enumerate(poses) if np.linalg.norm(np.asarray(p[:2]) - start) > AT_START]
+    first = max(moved[0] - 1, 0) if moved else len(poses) - 1
+    turn = sum(wrap_angle(b[2] - a[2]) for a, b in zip(poses[:first], poses[1 : first + 1], strict=True))
+    return first, turn
