@@ -138,5 +138,7 @@ def initial_turn(poses: list[tuple[float, ...]]) -> tuple[int, float]:
     start = np.asarray(poses[0][:2])
     moved = [i for i, p in enumerate(poses) if np.linalg.norm(np.asarray(p[:2]) - start) > AT_START]
     first = max(moved[0] - 1, 0) if moved else len(poses) - 1
-    turn = sum(wrap_angle(b[2] - a[2]) for a, b in zip(poses[:first], poses[1 : first + 1], strict=True))
+    turn = sum(
+        (wrap_angle(b[2] - a[2]) for a, b in zip(poses[:first], poses[1 : first + 1], strict=True)), 0.0
+    )
     return first, turn
