@@ -185,6 +185,22 @@ def test_a_base_stalled_at_the_goal_node_ends_the_run() -> None:
     assert frame_done(moving) is None
 
 
+def test_the_household_run_ends_once_the_goal_node_is_the_closest() -> None:
+    """The household skill's stop is the original deployment's: no distance to the goal image is
+    asked for once the goal node is the closest, while a goal beyond the window is not."""
+    from robostack.policies.vint.navigator import NavigatorConfig
+    from robostack.policies.vint.skill import GOAL_THRESHOLD
+
+    torch.manual_seed(0)
+    policy = ViNTPolicy(TINY).eval()
+    ep = episodes(1)[0]
+    graph = TopologicalGraph.from_traversal(ep.images, ep.poses, every=1)
+    config = NavigatorConfig(goal_threshold=GOAL_THRESHOLD)
+    for goal, stops in ((0, True), (len(graph) - 1, False)):
+        action, done, _ = TopoNavigator(policy, graph, goal=goal, config=config).step(ep.images[0])
+        assert done == stops and (action == Action()) == stops
+
+
 class _Base:
     """A kinematic base in an empty world but for ``collides(x, y, yaw)``, with a blank camera."""
 
