@@ -142,8 +142,8 @@ def initial_turn(poses: list[tuple[float, ...]]) -> tuple[int, float]:
     path, which ViNT, trained on forward driving, does not reproduce from images: it turned the
     wrong way and never found the route (apartment 23's second try)."""
     start = np.asarray(poses[0][:2])
-    moved = [i for i, p in enumerate(poses) if np.linalg.norm(np.asarray(p[:2]) - start) > AT_START]
-    first = max(moved[0] - 1, 0) if moved else len(poses) - 1
+    away = (i for i, p in enumerate(poses) if np.linalg.norm(np.asarray(p[:2]) - start) > AT_START)
+    first = next(away, len(poses)) - 1  # the start itself is never away, so first >= 0
     turn = sum(
         (wrap_angle(b[2] - a[2]) for a, b in zip(poses[:first], poses[1 : first + 1], strict=True)), 0.0
     )
