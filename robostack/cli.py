@@ -21,6 +21,7 @@ GROUP_HELP = {
     "train": "train a policy (progress bars; writes weights and a model card)",
     "bench": "speed and memory figures",
     "data": "collect or convert datasets",
+    "carl": "CaRL upkeep (carl average: one policy from the mean weights of training snapshots)",
     "m2t2": "M2T2 upkeep (m2t2 card: rewrite its model card from the saved figures)",
     "vint": "ViNT upkeep (vint card: rewrite its model card from the saved figures)",
 }

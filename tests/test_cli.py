@@ -50,6 +50,15 @@ def test_help_lists_commands_with_examples(capsys):
         assert command in out
 
 
+def test_every_command_group_says_what_it_is_for():
+    from robostack.cli import GROUP_HELP, build_parser
+    from robostack.core import registry
+
+    build_parser()  # registers every command
+    groups = {name.partition("/")[0] for name in registry.names("command") if "/" in name}
+    assert groups <= set(GROUP_HELP), f"no help for {sorted(groups - set(GROUP_HELP))}"
+
+
 def test_json_stdout_is_only_json():
     """Progress, logs and pybullet's banner go to stderr: stdout carries the JSON alone."""
     import json
