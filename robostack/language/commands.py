@@ -308,10 +308,6 @@ class TrainGrounding(Command):
         return 0
 
 
-def _data_path(text: str | None) -> Path | None:
-    return Path(text) if text else None
-
-
 @register("command", "eval/r2r-decomposition")
 class EvalR2R(Command):
     help = "A²Nav decomposition on R2R: every instruction valid, F1 on the hand-labelled dev set"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from robostack.language.errors import InstructionError
 
@@ -134,7 +134,3 @@ def noun_phrase(words: Sequence[str], max_words: int = 3) -> str:
         words = words[1:]
     words = strip_determiners(words)
     return " ".join(words[-max_words:])
-
-
-def contains_any(words: Iterable[str], vocabulary: frozenset[str]) -> bool:
-    return any(w in vocabulary for w in words)

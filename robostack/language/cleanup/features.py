@@ -2,8 +2,10 @@
 
 Why trajectory tokens: a third of the commands are L0 move lists ("down five left five up two").
 Which room they end in is a matter of counting, which a small GRU learns poorly from 1,000
-examples. We expand the moves into the grid cells they visit (``p-1_-5``) and the end cell, so
-the model reads *where the robot goes* as words, and the task becomes recognisable.
+examples. We expand the moves into the grid cells they visit (``p-1_-5``) and the end cell, and
+the hybrid model's n-gram bag reads *where the robot goes* as words, so the task becomes
+recognisable. (Its GRU reads the words alone: fed the trajectory tokens too, the hybrid scored 82.12
+task accuracy on the grouped 5-fold split against 83.03.)
 """
 
 from __future__ import annotations
@@ -110,12 +112,6 @@ def trajectory_tokens(text: str) -> list[str]:
     if not cells:
         return []
     return [*cells, f"end{x}_{y}", f"endx{x}", f"endy{y}"]
-
-
-def sequence(text: str) -> list[str]:
-    """What the recurrent encoder reads: the words, then the trajectory tokens."""
-    traj = trajectory_tokens(text)
-    return words(text) + (["<traj>", *traj] if traj else [])
 
 
 def hashed_ngrams(text: str, buckets: int) -> list[int]:

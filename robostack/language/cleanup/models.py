@@ -43,11 +43,6 @@ class ModelConfig:
     """For the MiniLM grounder: the rank of its adapters."""
 
 
-def _masked_last(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    idx = (lengths - 1).clamp(min=0).view(-1, 1, 1).expand(-1, 1, outputs.size(-1))
-    return outputs.gather(1, idx).squeeze(1)
-
-
 class GRUEncoder(nn.Module):
     """Embedding → dropout → GRU; returns the state after the last real token."""
 

@@ -7,7 +7,6 @@ once per network: drivable area and lane boundaries, in map pixels (row 0 at the
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import subprocess
@@ -347,8 +346,3 @@ def _collect_stop_lines(road_map: RoadMap) -> None:
     road_map.stop_link = np.asarray(links, dtype=np.int64)
     road_map.stop_lane = lanes
     road_map.stop_mid = road_map.stop_lines.mean(axis=1)
-
-
-def network_digest(path: Path) -> str:
-    """Short content hash of a network file (for logs and episode records)."""
-    return hashlib.sha1(path.read_bytes()).hexdigest()[:10]
