@@ -75,9 +75,11 @@ def test_minilm_grounder_stores_only_adapters_and_head() -> None:
     assert torch.equal(adapted, plain)
 
 
-def test_training_learns_the_toy_set() -> None:
+@pytest.mark.parametrize(("kind", "epochs"), [("hybrid", 40), ("single_rnn", 200)])
+def test_training_learns_the_toy_set(kind: str, epochs: int) -> None:
+    """Both batchings: the hybrid's by length, the paper's Single-RNN's at random."""
     torch.set_num_threads(1)
-    predictor = train_predictor(quick_recipe("hybrid", epochs=40, members=1), TOY, seed=0)
+    predictor = train_predictor(quick_recipe(kind, epochs=epochs, members=1), TOY, seed=0)
     scores = Scores.of(predictor.predict([c.text for c in TOY]), TOY)
     assert scores.level >= 90 and scores.task >= 90
 

@@ -7,6 +7,7 @@ runs). The paper's Fig. 5 used 10-fold cross-validation over 3 runs.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -48,14 +49,17 @@ class Recipe:
     label_smoothing: float = 0.0
     one_cycle: bool = False
     """Warm-up then cosine decay of the learning rate (ours); the paper's code keeps Adam's rate fixed."""
+    by_length: bool = True
+    """Batches of similar length (ours: little padding, about 3× faster); False draws them at random
+    each epoch, as the paper's code batches its shuffled corpus."""
     lora_rank: int = 0
 
 
 RECIPES: dict[str, Recipe] = {
-    # the paper's code: Adam (lr 1e-3), batch 16, 10 epochs, dropout 0.5
-    "multi_nn": Recipe("multi_nn", epochs=10, lr=1e-3, batch=16),
-    "multi_rnn": Recipe("multi_rnn", epochs=10, lr=1e-3, batch=16),
-    "single_rnn": Recipe("single_rnn", epochs=10, lr=1e-3, batch=16),
+    # the paper's code: Adam (lr 1e-3), batch 16 at random, 10 epochs, dropout 0.5
+    "multi_nn": Recipe("multi_nn", epochs=10, lr=1e-3, batch=16, by_length=False),
+    "multi_rnn": Recipe("multi_rnn", epochs=10, lr=1e-3, batch=16, by_length=False),
+    "single_rnn": Recipe("single_rnn", epochs=10, lr=1e-3, batch=16, by_length=False),
     "hybrid": Recipe(
         "hybrid",
         epochs=16,
@@ -73,8 +77,9 @@ RECIPES: dict[str, Recipe] = {
         one_cycle=True,
     ),
 }
-RECIPES["single_rnn_long"] = replace(RECIPES["single_rnn"], epochs=40, members=2)
-"""The paper's Single-RNN trained to convergence (40 epochs instead of 10), two seeds."""
+RECIPES["single_rnn_long"] = replace(RECIPES["single_rnn"], epochs=40, members=2, by_length=True)
+"""The paper's Single-RNN trained to convergence (40 epochs instead of 10), two seeds, batched by
+length (random batches: 75.97 against 75.65 task accuracy, the ensemble 83.19 against 83.35)."""
 RECIPES["minilm"] = Recipe(
     "minilm",
     epochs=8,
@@ -209,10 +214,14 @@ def _fit_one(
     optim = torch.optim.AdamW(groups, weight_decay=recipe.weight_decay)
     loss_fn = nn.NLLLoss()
     encoded = encode_texts(texts, vocab, cfg.buckets)
-    batches = _length_buckets([len(e.ids) for e in encoded], recipe.batch)
+    lengths = [len(e.ids) for e in encoded]
+    steps_per_epoch = math.ceil(len(encoded) / recipe.batch)
     schedule = (
         torch.optim.lr_scheduler.OneCycleLR(
-            optim, max_lr=[g["lr"] for g in groups], total_steps=recipe.epochs * len(batches), pct_start=0.1
+            optim,
+            max_lr=[g["lr"] for g in groups],
+            total_steps=recipe.epochs * steps_per_epoch,
+            pct_start=0.1,
         )
         if recipe.one_cycle
         else None
@@ -220,8 +229,12 @@ def _fit_one(
     for epoch in range(recipe.epochs):
         model.train()
         total = 0.0
-        for b in rng.permutation(len(batches)):
-            idx = batches[b]
+        batches = (
+            _length_buckets(lengths, recipe.batch, rng)
+            if recipe.by_length
+            else _random_batches(len(lengths), recipe.batch, rng)
+        )
+        for idx in batches:
             log_probs = model(collate([encoded[i] for i in idx]))
             loss = loss_fn(log_probs, targets[idx])
             if recipe.label_smoothing:
@@ -234,15 +247,23 @@ def _fit_one(
                 schedule.step()
             total += float(loss.detach())
         if on_epoch is not None:
-            on_epoch(epoch, total / len(batches))
+            on_epoch(epoch, total / steps_per_epoch)
     model.eval()
     return model
 
 
-def _length_buckets(lengths: Sequence[int], batch: int) -> list[np.ndarray]:
-    """Batches of similar length (little padding: the GRU's cost is the longest sequence)."""
+def _length_buckets(lengths: Sequence[int], batch: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Batches of similar length (little padding: the GRU's cost is the longest sequence), in a
+    random order."""
     order = np.argsort(np.asarray(lengths), kind="stable")
-    return [order[i : i + batch] for i in range(0, len(order), batch)]
+    batches = [order[i : i + batch] for i in range(0, len(order), batch)]
+    return [batches[b] for b in rng.permutation(len(batches))]
+
+
+def _random_batches(n: int, batch: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """All ``n`` examples shuffled, then cut into batches."""
+    order = rng.permutation(n)
+    return [order[i : i + batch] for i in range(0, n, batch)]
 
 
 def predict_ibm2(train: Sequence[Command], test: Sequence[Command]) -> list[tuple[str, str]]:
