@@ -50,8 +50,8 @@ class Recipe:
     one_cycle: bool = False
     """Warm-up then cosine decay of the learning rate (ours); the paper's code keeps Adam's rate fixed."""
     by_length: bool = True
-    """Batches of similar length (ours: little padding, about 3× faster); False draws them at random
-    each epoch, as the paper's code batches its shuffled corpus."""
+    """Batches of similar length (ours: little padding, so a GRU runs faster); False draws them at
+    random each epoch, as the paper's code batches its shuffled corpus."""
     lora_rank: int = 0
 
 
