@@ -15,7 +15,7 @@ from robostack.core.errors import RobostackError
 from robostack.data.glamdp import Command
 from robostack.language.cleanup.features import moves, trajectory_tokens
 from robostack.language.cleanup.models import ModelConfig, build_model
-from robostack.language.cleanup.pipeline import default_weights_dir
+from robostack.language.cleanup.pipeline import NOTES_HEADER, default_weights_dir, write_card
 from robostack.language.cleanup.predictor import GroundingPredictor, decode
 from robostack.language.cleanup.train import Scores, predict_ibm2, quick_recipe, train_predictor
 
@@ -110,3 +110,16 @@ def test_ground_cli_prints_level_and_task(
     assert "English" in rows[3]["error"]
     assert rows[0]["task"] == "agentInRegion agent0 roomIsGreen"
     assert rows[1] == {"level": "L0", "task": "goNorth"}
+
+
+def test_card_rewrite_keeps_the_hand_written_notes(tmp_path: Path) -> None:
+    (tmp_path / "model.safetensors").write_bytes(b"0")
+    run = {"command_line": "robostack train grounding", "n_commands": 10, "rows": [], "params": 1}
+    write_card(tmp_path, train_seconds=1.0, total_seconds=2.0, **run)
+    card = tmp_path / "MODEL_CARD.md"
+    assert NOTES_HEADER not in card.read_text()
+    card.write_text(card.read_text() + f"\n{NOTES_HEADER}\n\nmeasured elsewhere: 1.23\n")
+    write_card(tmp_path, train_seconds=3.0, total_seconds=4.0, **run)
+    text = card.read_text()
+    assert text.count(NOTES_HEADER) == 1 and text.endswith("measured elsewhere: 1.23\n")
+    assert "3 s for the final fit" in text and text.index("## Limits") < text.index(NOTES_HEADER)

@@ -125,6 +125,18 @@ def evaluate_predictor(predictor: GroundingPredictor, commands: Sequence[Command
     return Scores.of(predictor.predict([c.text for c in commands]), commands)
 
 
+NOTES_HEADER = "## Notes (kept when the card is rewritten)"
+"""Everything from this heading on is hand-written (figures from other commands, what was tried);
+`write_card` carries it over from the card it replaces."""
+
+
+def kept_notes(card: Path) -> str:
+    """The hand-written notes of an existing card, from `NOTES_HEADER` on ("" if none)."""
+    text = card.read_text() if card.exists() else ""
+    start = text.find(NOTES_HEADER)
+    return text[start:] if start >= 0 else ""
+
+
 def write_card(
     out: Path,
     *,
@@ -135,7 +147,8 @@ def write_card(
     total_seconds: float,
     params: int,
 ) -> None:
-    """MODEL_CARD.md with the data, the command, wall time and the k-fold table printed by the run."""
+    """MODEL_CARD.md with the data, the command, wall time and the k-fold table printed by the run,
+    followed by the previous card's hand-written notes."""
     size_mb = (out / "model.safetensors").stat().st_size / 1e6
     lines = [
         "# Hierarchical grounding for Cleanup World (robostack `policies/grounding`)",
@@ -201,5 +214,7 @@ def write_card(
         "  north/south perspective flips remain (as in the paper).",
         "",
     ]
-    (out / "MODEL_CARD.md").write_text("\n".join(lines))
+    card = out / "MODEL_CARD.md"
+    notes = kept_notes(card)
+    card.write_text("\n".join(lines) + ("\n" + notes if notes else ""))
     (out / "cv.json").write_text(json.dumps({"command": command_line, "rows": list(rows)}, indent=1) + "\n")
