@@ -58,11 +58,13 @@ def test_forward_shapes_and_targets(scenes: list) -> None:
     assert not targets[2].has_place and targets[2].contact_index.numel() > 0
 
 
-def test_training_steps_lower_the_loss(scenes: list) -> None:
+@pytest.mark.parametrize("adds_on_confident", [False, True])
+def test_training_steps_lower_the_loss(scenes: list, adds_on_confident: bool) -> None:
     torch.manual_seed(0)
     rng = np.random.default_rng(2)
-    batch = collate([prepare_scene(s, TINY, rng) for s in scenes], TINY)
-    policy = M2T2Policy(TINY).train()
+    cfg = TINY.model_copy(update={"adds_on_confident": adds_on_confident})
+    batch = collate([prepare_scene(s, cfg, rng) for s in scenes], cfg)
+    policy = M2T2Policy(cfg).train()
     opt = torch.optim.AdamW(policy.parameters(), lr=1e-2, weight_decay=0.05)
     losses = []
     for _ in range(15):

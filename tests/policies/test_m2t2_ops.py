@@ -1,5 +1,6 @@
 """M2T2 building blocks against brute force and hand-computed cases: FPS, ball query, three-NN,
-Hungarian matching, grasp-pose construction, and the finger-swap symmetry of the ADD-S loss."""
+Hungarian matching, grasp-pose construction, the finger-swap symmetry of the ADD-S loss, and its
+confidence-weighted form."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from robostack.policies.m2t2.criterion import adds_pred_to_gt
+from robostack.policies.m2t2.config import M2T2Config
+from robostack.policies.m2t2.criterion import Criterion, SceneTarget, adds_pred_to_gt
 from robostack.policies.m2t2.grasp import (
     GRIPPER_DEPTH,
     build_grasp_poses,
@@ -155,6 +157,42 @@ def test_adds_is_symmetric_under_finger_swap() -> None:
     assert float(adds_pred_to_gt(swapped, pose)) < 1e-9
     shifted = build_grasp_poses(c + 0.03, b, a, w)
     assert abs(float(adds_pred_to_gt(shifted, pose)) - 0.03 * 3**0.5) < 1e-9
+
+
+def test_confident_adds_weights_each_contact_by_its_mask() -> None:
+    """Three points of one object: the first is a labelled contact with an exact grasp, the second a
+    predicted contact (σ(0) = 0.5 > 0.4) 3 cm off, the third neither. The loss is the mean of
+    confidence × distance over the first two, and lowers only the second one's confidence."""
+    b = torch.tensor([[1.0, 0.0, 0.0]], dtype=torch.float64).expand(3, 3)
+    a = torch.tensor([[0.0, 0.0, -1.0]], dtype=torch.float64).expand(3, 3)
+    w = torch.full((3,), 0.04, dtype=torch.float64)
+    centres = torch.tensor([[0.0, 0.0, 0.05], [0.03, 0.0, 0.05], [0.0, 0.03, 0.05]], dtype=torch.float64)
+    poses = build_grasp_poses(centres, b, a, w)
+    gt = build_grasp_poses(centres[:1], b[:1], a[:1], w[:1])
+    none = torch.zeros(0)
+    target = SceneTarget(
+        contact_masks=torch.tensor([[1.0, 0.0, 0.0]]),
+        mask_object=torch.tensor([5]),
+        grasp_contact=none,
+        grasp_baseline=none,
+        grasp_approach=none,
+        grasp_width=none,
+        grasp_object=torch.tensor([5]),
+        contact_index=torch.tensor([0]),
+        contact_object=torch.tensor([5]),
+        contact_width_bin=torch.tensor([0]),
+        place_mask=none,
+        place_region=none,
+        has_place=False,
+    )
+    logits = torch.tensor([[0.0, 0.0, -5.0]], dtype=torch.float64, requires_grad=True)
+    match = (torch.tensor([0]), torch.tensor([0]))
+    loss = Criterion(M2T2Config(mask_thresh=0.4))._confident_adds(target, gt, poses, logits, match)
+    assert abs(float(loss) - (0.5 * 0.0 + 0.5 * 0.03) / 2) < 1e-9
+    loss.backward()
+    assert logits.grad is not None
+    assert float(logits.grad[0, 0]) == 0.0 and float(logits.grad[0, 2]) == 0.0
+    assert abs(float(logits.grad[0, 1]) - 0.25 * 0.03 / 2) < 1e-9
 
 
 def test_width_bins() -> None:

@@ -91,4 +91,14 @@ class M2T2Config(StrictModel):
         description="training masks also mark an object's points this close to one of its successful "
         "contacts (either finger); the dataset's 5 mm masks are kept (0 = those alone)",
     )
-    max_contacts_per_scene: int = Field(256, description="GT contacts used by the pose loss (README: 512)")
+    max_contacts_per_scene: int = Field(
+        256,
+        description="contacts the pose loss uses per scene (per object with adds_on_confident; README: 512)",
+    )
+    adds_on_confident: bool = Field(
+        False,
+        description="the original's pose loss: ADD-S at every point of a matched object's predicted "
+        "(above mask_thresh) or labelled contacts, each weighted by its mask confidence, so that "
+        "confidence falls where the pose is far from every successful grasp (False: the labelled "
+        "contacts alone, equally weighted)",
+    )

@@ -19,13 +19,15 @@ from robostack.policies.m2t2.matcher import hungarian, matching_cost
 class SceneTarget:
     """Labels of one scene, already resampled to the model's points.
 
-    ``contact_masks`` ``K×N`` (objects with at least one labelled contact); successful GT grasps of
+    ``contact_masks`` ``K×N`` (objects with at least one labelled contact, scene object
+    ``mask_object`` ``K``); successful GT grasps of
     all objects, each listed from both fingers: ``grasp_contact/baseline/approach`` ``G×3``,
     ``grasp_width`` ``G``, ``grasp_object`` ``G``; the pose-loss points ``contact_index`` ``P``
     with their object ``contact_object`` ``P`` and width bin ``contact_width_bin`` ``P``;
     placement labels ``place_mask`` ``8×N`` and ``place_region`` ``N`` when ``has_place``."""
 
     contact_masks: torch.Tensor
+    mask_object: torch.Tensor
     grasp_contact: torch.Tensor
     grasp_baseline: torch.Tensor
     grasp_approach: torch.Tensor
@@ -55,20 +57,20 @@ def dice(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return 1 - (2 * (prob * targets).sum(-1) + 1) / (prob.sum(-1) + targets.sum(-1) + 1)
 
 
-def adds_pred_to_gt(
-    pred_poses: torch.Tensor, gt_poses: torch.Tensor, weight: torch.Tensor | None = None
-) -> torch.Tensor:
-    """Mean over predictions of the distance to the closest GT grasp (mean control-point distance,
-    the better of the two finger orders), optionally weighted → scalar. Poses ``P×4×4``, ``G×4×4``."""
+def closest_grasp_distance(pred_poses: torch.Tensor, gt_poses: torch.Tensor) -> torch.Tensor:
+    """Each prediction's distance to the closest GT grasp: mean control-point distance, the better of
+    the two finger orders. Poses ``P×4×4``, ``G×4×4`` → ``P``."""
     pred = control_points(pred_poses)  # P×5×3
     dists = []
     for swapped in (False, True):
         gt = control_points(gt_poses, swapped)  # G×5×3
         dists.append((pred.unsqueeze(1) - gt.unsqueeze(0)).norm(dim=-1).mean(-1))  # P×G
-    closest = torch.minimum(*dists).amin(-1)
-    if weight is None:
-        return closest.mean()
-    return (closest * weight).sum() / weight.sum().clamp(min=1e-6)
+    return torch.minimum(*dists).amin(-1)
+
+
+def adds_pred_to_gt(pred_poses: torch.Tensor, gt_poses: torch.Tensor) -> torch.Tensor:
+    """ADD-S from predictions to GT: the mean of `closest_grasp_distance` → scalar."""
+    return closest_grasp_distance(pred_poses, gt_poses).mean()
 
 
 class Criterion:
@@ -135,32 +137,63 @@ class Criterion:
         return (bce / count, dsc / count) if count else (zero, zero)
 
     def action_losses(
-        self, xyz: torch.Tensor, actions: tuple[torch.Tensor, ...], targets: list[SceneTarget]
+        self,
+        xyz: torch.Tensor,
+        actions: tuple[torch.Tensor, ...],
+        targets: list[SceneTarget],
+        last: Prediction,
+        matches: list[tuple],
     ) -> dict[str, torch.Tensor]:
-        """ADD-S (pred→GT, weight 100) and width CE at the labelled contact points of each scene.
-        ``xyz`` ``B×N×3`` (same frame as the GT grasps); ``actions`` per point ``B×N×…``."""
+        """ADD-S (pred→GT, weight 100) and width CE of each scene, the width at its labelled
+        contacts. ``xyz`` ``B×N×3`` (same frame as the GT grasps); ``actions`` per point ``B×N×…``;
+        ``last`` and ``matches`` the last decoder stage and its matches (`mask_losses`)."""
         baseline, approach, width_logits = actions
         bin_centres = width_bin_centres(self.cfg.num_width_bins, self.cfg.max_width).to(xyz.device)
         adds, width, count = xyz.sum() * 0, xyz.sum() * 0, 0
         for b, tgt in enumerate(targets):
             if tgt.contact_index.numel() == 0:
                 continue
-            idx = tgt.contact_index
-            logits = width_logits[b, idx]
-            w_pred = bin_centres[logits.argmax(-1)]
-            poses = build_grasp_poses(xyz[b, idx], baseline[b, idx], approach[b, idx], w_pred)
+            # A pose at every point: a few thousand 4×4 products, cheap beside the network.
+            w_pred = bin_centres[width_logits[b].argmax(-1)]
+            poses = build_grasp_poses(xyz[b], baseline[b], approach[b], w_pred)
             gt_poses = build_grasp_poses(
                 tgt.grasp_contact, tgt.grasp_baseline, tgt.grasp_approach, tgt.grasp_width
             )
-            scene_adds = xyz.new_zeros(())
-            for k in tgt.contact_object.unique():
-                sel, gsel = tgt.contact_object == k, tgt.grasp_object == k
-                if bool(gsel.any()):
-                    scene_adds = scene_adds + adds_pred_to_gt(poses[sel], gt_poses[gsel]) * sel.float().mean()
-            adds = adds + scene_adds
-            weights = self.width_weights.to(logits.device)
+            if self.cfg.adds_on_confident:
+                adds = adds + self._confident_adds(tgt, gt_poses, poses, last.grasp_masks[b], matches[b])
+            else:
+                adds = adds + self._labelled_adds(tgt, gt_poses, poses[tgt.contact_index])
+            weights = self.width_weights.to(xyz.device)
+            logits = width_logits[b, tgt.contact_index]
             width = width + F.cross_entropy(logits, tgt.contact_width_bin, weight=weights)
             count += 1
         if count:
             adds, width = adds / count, width / count
         return {"adds": self.cfg.adds_weight * adds, "width": self.cfg.width_weight * width}
+
+    @staticmethod
+    def _labelled_adds(tgt: SceneTarget, gt_poses: torch.Tensor, poses: torch.Tensor) -> torch.Tensor:
+        """Mean ADD-S over the scene's labelled contacts, each against its own object's grasps."""
+        out = poses.new_zeros(())
+        for k in tgt.contact_object.unique():
+            sel, gsel = tgt.contact_object == k, tgt.grasp_object == k
+            if bool(gsel.any()):
+                out = out + adds_pred_to_gt(poses[sel], gt_poses[gsel]) * sel.float().mean()
+        return out
+
+    def _confident_adds(
+        self, tgt: SceneTarget, gt_poses: torch.Tensor, poses: torch.Tensor, masks: torch.Tensor, match: tuple
+    ) -> torch.Tensor:
+        """The original's ADD-S: at each matched object's predicted or labelled contacts (at most
+        ``max_contacts_per_scene`` per object, drawn at random), mask confidence × distance to its
+        object's closest grasp, averaged over the scene's contacts. ``poses`` ``N×4×4`` at every
+        point, ``masks`` the grasp-mask logits ``Q×N``; the confidence keeps its gradient."""
+        terms = []
+        for query, row in zip(*match, strict=True):
+            gsel = tgt.grasp_object == tgt.mask_object[row]
+            conf = masks[query].sigmoid()
+            idx = torch.nonzero((conf > self.cfg.mask_thresh) | (tgt.contact_masks[row] > 0)).squeeze(-1)
+            if len(idx) > self.cfg.max_contacts_per_scene:
+                idx = idx[torch.randperm(len(idx), device=idx.device)[: self.cfg.max_contacts_per_scene]]
+            terms.append(conf[idx] * closest_grasp_distance(poses[idx], gt_poses[gsel]))
+        return torch.cat(terms).mean() if terms else gt_poses.new_zeros(())

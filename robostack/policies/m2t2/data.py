@@ -109,6 +109,7 @@ def prepare_scene(
     t = torch.from_numpy
     target = SceneTarget(
         contact_masks=t(masks[keep].astype(np.float32)),
+        mask_object=t(np.asarray(keep, np.int64)),
         grasp_contact=t(contact),
         grasp_baseline=t(np.concatenate(bs) if bs else np.zeros((0, 3), np.float32)),
         grasp_approach=t(np.concatenate(as_) if as_ else np.zeros((0, 3), np.float32)),

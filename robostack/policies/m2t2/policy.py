@@ -97,9 +97,11 @@ class M2T2Policy(Pretrained, nn.Module):
     def forward(self, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
         """Batch from `data.collate`: ``points`` B×N×3, ``held`` B×M×3, ``targets`` (labels)."""
         out = self.net(batch["points"], batch["held"])
-        losses, _ = self.criterion.mask_losses(out.preds, batch["targets"])
+        losses, matches = self.criterion.mask_losses(out.preds, batch["targets"])
         actions = self.net.actions(out.point_feats)
-        losses.update(self.criterion.action_losses(batch["points"], actions, batch["targets"]))
+        losses.update(
+            self.criterion.action_losses(batch["points"], actions, batch["targets"], out.preds[-1], matches)
+        )
         loss = sum(losses.values(), batch["points"].new_zeros(()))
         info = {"loss": float(loss.detach())} | {k: float(v.detach()) for k, v in losses.items()}
         return loss, info
