@@ -19,12 +19,12 @@ from robostack.policies.m2t2.matcher import hungarian, matching_cost
 class SceneTarget:
     """Labels of one scene, already resampled to the model's points.
 
-    ``contact_masks`` ``K×N`` (objects with at least one labelled contact, scene object
-    ``mask_object`` ``K``); successful GT grasps of
-    all objects, each listed from both fingers: ``grasp_contact/baseline/approach`` ``G×3``,
-    ``grasp_width`` ``G``, ``grasp_object`` ``G``; the pose-loss points ``contact_index`` ``P``
-    with their object ``contact_object`` ``P`` and width bin ``contact_width_bin`` ``P``;
-    placement labels ``place_mask`` ``8×N`` and ``place_region`` ``N`` when ``has_place``."""
+    ``contact_masks`` ``K×N`` (objects with at least one labelled contact, scene objects
+    ``mask_object`` ``K``); successful GT grasps of all objects, each listed from both fingers:
+    ``grasp_contact/baseline/approach`` ``G×3``, ``grasp_width`` ``G``, ``grasp_object`` ``G``;
+    the pose-loss points ``contact_index`` ``P`` with their object ``contact_object`` ``P`` and
+    width bin ``contact_width_bin`` ``P``; placement labels ``place_mask`` ``8×N`` and
+    ``place_region`` ``N`` when ``has_place``."""
 
     contact_masks: torch.Tensor
     mask_object: torch.Tensor
