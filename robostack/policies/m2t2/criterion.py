@@ -149,6 +149,7 @@ class Criterion:
         ``last`` and ``matches`` the last decoder stage and its matches (`mask_losses`)."""
         baseline, approach, width_logits = actions
         bin_centres = width_bin_centres(self.cfg.num_width_bins, self.cfg.max_width).to(xyz.device)
+        weights = self.width_weights.to(xyz.device)
         adds, width, count = xyz.sum() * 0, xyz.sum() * 0, 0
         for b, tgt in enumerate(targets):
             if tgt.contact_index.numel() == 0:
@@ -163,7 +164,6 @@ class Criterion:
                 adds = adds + self._confident_adds(tgt, gt_poses, poses, last.grasp_masks[b], matches[b])
             else:
                 adds = adds + self._labelled_adds(tgt, gt_poses, poses[tgt.contact_index])
-            weights = self.width_weights.to(xyz.device)
             logits = width_logits[b, tgt.contact_index]
             width = width + F.cross_entropy(logits, tgt.contact_width_bin, weight=weights)
             count += 1
