@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from robostack.policies.m2t2.config import M2T2Config
-from robostack.policies.m2t2.criterion import Criterion, SceneTarget, adds_pred_to_gt
+from robostack.policies.m2t2.criterion import SceneTarget, adds_pred_to_gt, confident_adds
 from robostack.policies.m2t2.grasp import (
     GRIPPER_DEPTH,
     build_grasp_poses,
@@ -187,12 +186,14 @@ def test_confident_adds_weights_each_contact_by_its_mask() -> None:
     )
     logits = torch.tensor([[0.0, 0.0, -5.0]], dtype=torch.float64, requires_grad=True)
     match = (torch.tensor([0]), torch.tensor([0]))
-    loss = Criterion(M2T2Config(mask_thresh=0.4))._confident_adds(target, gt, poses, logits, match)
+    loss = confident_adds(target, gt, poses.__getitem__, logits, match, mask_thresh=0.4, max_contacts=256)
     assert abs(float(loss) - (0.5 * 0.0 + 0.5 * 0.03) / 2) < 1e-9
     loss.backward()
     assert logits.grad is not None
     assert float(logits.grad[0, 0]) == 0.0 and float(logits.grad[0, 2]) == 0.0
     assert abs(float(logits.grad[0, 1]) - 0.25 * 0.03 / 2) < 1e-9
+    capped = confident_adds(target, gt, poses.__getitem__, logits, match, mask_thresh=0.4, max_contacts=1)
+    assert min(abs(float(capped)), abs(float(capped) - 0.5 * 0.03)) < 1e-9  # one of the two contacts
 
 
 def test_width_bins() -> None:

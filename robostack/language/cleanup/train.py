@@ -256,15 +256,18 @@ def _fit_one(
 def _length_buckets(lengths: Sequence[int], batch: int, rng: np.random.Generator) -> list[np.ndarray]:
     """Batches of similar length (little padding: the GRU's cost is the longest sequence), in a
     random order."""
-    order = np.argsort(np.asarray(lengths), kind="stable")
-    batches = [order[i : i + batch] for i in range(0, len(order), batch)]
+    batches = _cut(np.argsort(np.asarray(lengths), kind="stable"), batch)
     return [batches[b] for b in rng.permutation(len(batches))]
 
 
 def _random_batches(n: int, batch: int, rng: np.random.Generator) -> list[np.ndarray]:
     """All ``n`` examples shuffled, then cut into batches."""
-    order = rng.permutation(n)
-    return [order[i : i + batch] for i in range(0, n, batch)]
+    return _cut(rng.permutation(n), batch)
+
+
+def _cut(order: np.ndarray, batch: int) -> list[np.ndarray]:
+    """``order`` in consecutive batches of ``batch`` (the last may be short)."""
+    return [order[i : i + batch] for i in range(0, len(order), batch)]
 
 
 def predict_ibm2(train: Sequence[Command], test: Sequence[Command]) -> list[tuple[str, str]]:

@@ -93,7 +93,8 @@ class M2T2Config(StrictModel):
     )
     max_contacts_per_scene: int = Field(
         256,
-        description="contacts the pose loss uses per scene (per object with adds_on_confident; README: 512)",
+        description="contacts the pose loss uses per scene (with adds_on_confident shared evenly among "
+        "the matched objects; README: 512)",
     )
     adds_on_confident: bool = Field(
         False,

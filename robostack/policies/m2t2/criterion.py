@@ -4,7 +4,9 @@ the five Panda control points (symmetric under finger swap) and the weighted wid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from functools import partial
 
 import torch
 from torch.nn import functional as F
@@ -73,10 +75,56 @@ def adds_pred_to_gt(pred_poses: torch.Tensor, gt_poses: torch.Tensor) -> torch.T
     return closest_grasp_distance(pred_poses, gt_poses).mean()
 
 
+def grasp_poses_at(
+    xyz: torch.Tensor, baseline: torch.Tensor, approach: torch.Tensor, width: torch.Tensor, idx: torch.Tensor
+) -> torch.Tensor:
+    """The predicted grasps at points ``idx`` only: the losses need poses at a few hundred of them."""
+    return build_grasp_poses(xyz[idx], baseline[idx], approach[idx], width[idx])
+
+
+def labelled_adds(tgt: SceneTarget, gt_poses: torch.Tensor, poses: torch.Tensor) -> torch.Tensor:
+    """Mean ADD-S over the scene's labelled contacts (``poses`` at ``tgt.contact_index``), each
+    against its own object's grasps."""
+    out = poses.new_zeros(())
+    for k in tgt.contact_object.unique():
+        sel, gsel = tgt.contact_object == k, tgt.grasp_object == k
+        if bool(gsel.any()):
+            out = out + adds_pred_to_gt(poses[sel], gt_poses[gsel]) * sel.float().mean()
+    return out
+
+
+def confident_adds(
+    tgt: SceneTarget,
+    gt_poses: torch.Tensor,
+    poses_at: Callable[[torch.Tensor], torch.Tensor],
+    masks: torch.Tensor,
+    match: tuple,
+    mask_thresh: float,
+    max_contacts: int,
+) -> torch.Tensor:
+    """The original's ADD-S: at each matched object's predicted (confidence above ``mask_thresh``)
+    or labelled contacts, mask confidence × distance to its object's closest grasp, averaged over
+    the scene's contacts. At most ``max_contacts`` for the scene, shared evenly among the matched
+    objects and drawn at random. ``poses_at(idx)`` gives the predicted poses at points ``idx``,
+    ``masks`` the grasp-mask logits ``Q×N``; the confidence keeps its gradient."""
+    queries, rows = match
+    per_object = max(1, max_contacts // max(1, len(rows)))
+    terms = []
+    for query, row in zip(queries, rows, strict=True):
+        gsel = tgt.grasp_object == tgt.mask_object[row]
+        conf = masks[query].sigmoid()
+        idx = torch.nonzero((conf > mask_thresh) | (tgt.contact_masks[row] > 0)).squeeze(-1)
+        if len(idx) > per_object:
+            idx = idx[torch.randperm(len(idx), device=idx.device)[:per_object]]
+        terms.append(conf[idx] * closest_grasp_distance(poses_at(idx), gt_poses[gsel]))
+    return torch.cat(terms).mean() if terms else gt_poses.new_zeros(())
+
+
 class Criterion:
     def __init__(self, cfg: M2T2Config) -> None:
         self.cfg = cfg
         self.width_weights = torch.tensor(WIDTH_BIN_WEIGHTS[: cfg.num_width_bins])
+        self.bin_centres = width_bin_centres(cfg.num_width_bins, cfg.max_width)
 
     def mask_losses(
         self, preds: list[Prediction], targets: list[SceneTarget]
@@ -148,52 +196,31 @@ class Criterion:
         contacts. ``xyz`` ``B×N×3`` (same frame as the GT grasps); ``actions`` per point ``B×N×…``;
         ``last`` and ``matches`` the last decoder stage and its matches (`mask_losses`)."""
         baseline, approach, width_logits = actions
-        bin_centres = width_bin_centres(self.cfg.num_width_bins, self.cfg.max_width).to(xyz.device)
-        weights = self.width_weights.to(xyz.device)
+        bin_centres, weights = self.bin_centres.to(xyz.device), self.width_weights.to(xyz.device)
         adds, width, count = xyz.sum() * 0, xyz.sum() * 0, 0
         for b, tgt in enumerate(targets):
             if tgt.contact_index.numel() == 0:
                 continue
-            # A pose at every point: a few thousand 4×4 products, cheap beside the network.
             w_pred = bin_centres[width_logits[b].argmax(-1)]
-            poses = build_grasp_poses(xyz[b], baseline[b], approach[b], w_pred)
+            poses_at = partial(grasp_poses_at, xyz[b], baseline[b], approach[b], w_pred)
             gt_poses = build_grasp_poses(
                 tgt.grasp_contact, tgt.grasp_baseline, tgt.grasp_approach, tgt.grasp_width
             )
             if self.cfg.adds_on_confident:
-                adds = adds + self._confident_adds(tgt, gt_poses, poses, last.grasp_masks[b], matches[b])
+                adds = adds + confident_adds(
+                    tgt,
+                    gt_poses,
+                    poses_at,
+                    last.grasp_masks[b],
+                    matches[b],
+                    self.cfg.mask_thresh,
+                    self.cfg.max_contacts_per_scene,
+                )
             else:
-                adds = adds + self._labelled_adds(tgt, gt_poses, poses[tgt.contact_index])
+                adds = adds + labelled_adds(tgt, gt_poses, poses_at(tgt.contact_index))
             logits = width_logits[b, tgt.contact_index]
             width = width + F.cross_entropy(logits, tgt.contact_width_bin, weight=weights)
             count += 1
         if count:
             adds, width = adds / count, width / count
         return {"adds": self.cfg.adds_weight * adds, "width": self.cfg.width_weight * width}
-
-    @staticmethod
-    def _labelled_adds(tgt: SceneTarget, gt_poses: torch.Tensor, poses: torch.Tensor) -> torch.Tensor:
-        """Mean ADD-S over the scene's labelled contacts, each against its own object's grasps."""
-        out = poses.new_zeros(())
-        for k in tgt.contact_object.unique():
-            sel, gsel = tgt.contact_object == k, tgt.grasp_object == k
-            if bool(gsel.any()):
-                out = out + adds_pred_to_gt(poses[sel], gt_poses[gsel]) * sel.float().mean()
-        return out
-
-    def _confident_adds(
-        self, tgt: SceneTarget, gt_poses: torch.Tensor, poses: torch.Tensor, masks: torch.Tensor, match: tuple
-    ) -> torch.Tensor:
-        """The original's ADD-S: at each matched object's predicted or labelled contacts (at most
-        ``max_contacts_per_scene`` per object, drawn at random), mask confidence × distance to its
-        object's closest grasp, averaged over the scene's contacts. ``poses`` ``N×4×4`` at every
-        point, ``masks`` the grasp-mask logits ``Q×N``; the confidence keeps its gradient."""
-        terms = []
-        for query, row in zip(*match, strict=True):
-            gsel = tgt.grasp_object == tgt.mask_object[row]
-            conf = masks[query].sigmoid()
-            idx = torch.nonzero((conf > self.cfg.mask_thresh) | (tgt.contact_masks[row] > 0)).squeeze(-1)
-            if len(idx) > self.cfg.max_contacts_per_scene:
-                idx = idx[torch.randperm(len(idx), device=idx.device)[: self.cfg.max_contacts_per_scene]]
-            terms.append(conf[idx] * closest_grasp_distance(poses[idx], gt_poses[gsel]))
-        return torch.cat(terms).mean() if terms else gt_poses.new_zeros(())
