@@ -25,22 +25,28 @@ LEVELS = ("L0", "L1", "L2")
 
 
 @dataclass(frozen=True)
-class ModelConfig:
-    """Sizes of one neural model (saved in ``config.yaml``)."""
+class ModelSizes:
+    """Layer sizes of one neural model, as its training recipe sets them."""
 
-    kind: str
-    vocab_size: int
-    n_labels: int
     embed: int = 30
     hidden: int = 50
     h1: int = 60
     h2: int = 50
     dropout: float = 0.5
     buckets: int = 0
-    level_of_label: tuple[int, ...] = field(default_factory=tuple)
-    """For the multi-head models: the level index of each joint label."""
     lora_rank: int = 0
     """For the MiniLM grounder: the rank of its adapters."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig(ModelSizes):
+    """One neural model: its sizes and what it reads and predicts (saved in ``config.yaml``)."""
+
+    kind: str
+    vocab_size: int
+    n_labels: int
+    level_of_label: tuple[int, ...] = field(default_factory=tuple)
+    """For the multi-head models: the level index of each joint label."""
 
 
 class GRUEncoder(nn.Module):

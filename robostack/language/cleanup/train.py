@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ from torch import nn
 
 from robostack.data.glamdp import Command, grouped_folds
 from robostack.language.cleanup.features import Vocab, words
-from robostack.language.cleanup.models import IBM2, LEVELS, ModelConfig, build_model
+from robostack.language.cleanup.models import IBM2, LEVELS, ModelConfig, ModelSizes, build_model
 from robostack.language.cleanup.predictor import GroundingPredictor, Member, collate, decode, encode_texts
 
 PAPER = {
@@ -39,12 +39,7 @@ class Recipe:
     lr: float
     batch: int
     members: int = 1
-    embed: int = 30
-    hidden: int = 50
-    h1: int = 60
-    h2: int = 50
-    dropout: float = 0.5
-    buckets: int = 0
+    sizes: ModelSizes = ModelSizes()
     weight_decay: float = 0.0
     label_smoothing: float = 0.0
     one_cycle: bool = False
@@ -52,7 +47,6 @@ class Recipe:
     by_length: bool = True
     """Batches of similar length (ours: little padding, so a GRU runs faster); False draws them at
     random each epoch, as the paper's code batches its shuffled corpus."""
-    lora_rank: int = 0
 
 
 RECIPES: dict[str, Recipe] = {
@@ -66,12 +60,7 @@ RECIPES: dict[str, Recipe] = {
         lr=3e-3,
         batch=32,
         members=3,
-        embed=64,
-        hidden=96,
-        h1=128,
-        h2=64,
-        dropout=0.3,
-        buckets=1 << 14,
+        sizes=ModelSizes(embed=64, hidden=96, h1=128, h2=64, dropout=0.3, buckets=1 << 14),
         weight_decay=1e-4,
         label_smoothing=0.05,
         one_cycle=True,
@@ -89,7 +78,7 @@ RECIPES["minilm"] = Recipe(
     weight_decay=0.01,
     label_smoothing=0.05,
     one_cycle=True,
-    lora_rank=8,
+    sizes=ModelSizes(lora_rank=8),
 )
 """Adapters on the frozen MiniLM (``minilm``): 8 epochs, one seed."""
 
@@ -177,14 +166,8 @@ def train_predictor(
         kind=recipe.kind,
         vocab_size=len(vocab),
         n_labels=len(labels),
-        embed=recipe.embed,
-        hidden=recipe.hidden,
-        h1=recipe.h1,
-        h2=recipe.h2,
-        dropout=recipe.dropout,
-        buckets=recipe.buckets,
         level_of_label=tuple(LEVELS.index(lab[:2]) for lab in labels),
-        lora_rank=recipe.lora_rank,
+        **asdict(recipe.sizes),
     )
     texts = [c.text for c in train]
     targets = torch.tensor([labels.index(c.label) for c in train])
