@@ -36,18 +36,7 @@ class SubtaskOut(BaseModel):
     """One step as the model must write it."""
 
     model_config = ConfigDict(extra="forbid")
-    action: Literal[
-        "go_to",
-        "go_past",
-        "go_into",
-        "go_through",
-        "exit",
-        "turn_left",
-        "turn_right",
-        "stop",
-        "pick",
-        "place",
-    ]
+    action: Literal[ACTIONS]  # Literal of a tuple: one choice per action
     landmark: str = ""
     receptacle: str = ""
 
