@@ -30,6 +30,11 @@ OBJECT_REGION = ((-0.02, 0.24), (-0.28, 0.02))  # x, y ranges of dropped objects
 RECEPTACLE_REGION = ((0.04, 0.18), (0.17, 0.25))
 RECEPTACLE_KINDS = ("tray", "bowl", "box")
 TIMESTEP = 1.0 / 240.0
+WALL_THICKNESS = 0.008
+"""Receptacle floors and walls."""
+RECEPTACLE_COLOURS = {"tray": (0.25, 0.3, 0.75, 1), "box": (0.7, 0.55, 0.3, 1), "bowl": (0.85, 0.85, 0.8, 1)}
+Shape = tuple[int, list[float], list[float], tuple[float, ...]]
+"""pybullet geometry, its dims (box half extents, or cylinder radius and height), position, quaternion."""
 
 
 class TabletopConfig(StrictModel):
@@ -121,6 +126,59 @@ def matrix_from_pose(pos: tuple[float, ...], quat: tuple[float, ...]) -> NDArray
 def rot_z(yaw: float) -> NDArray[np.float64]:
     c, s = math.cos(yaw), math.sin(yaw)
     return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def receptacle_shapes(kind: str) -> tuple[tuple[float, float], float, list[Shape]]:
+    """A receptacle's inner half sizes, wall height and shapes in its own frame, the floor first."""
+    t = WALL_THICKNESS
+    if kind == "tray":
+        inner, wall = (0.11, 0.08), 0.03
+    elif kind == "box":
+        inner, wall = (0.08, 0.08), 0.075
+    elif kind == "bowl":
+        inner, wall = (0.085, 0.085), 0.045
+    else:
+        raise ValueError(f"unknown receptacle {kind!r}")
+    ident = (0.0, 0.0, 0.0, 1.0)
+    shapes: list[Shape] = []
+    if kind == "bowl":
+        r = inner[0]
+        shapes.append((p.GEOM_CYLINDER, [r + t, t], [0, 0, t / 2], ident))
+        n = 12
+        seg = 2 * (r + t) * math.tan(math.pi / n)
+        for i in range(n):
+            a = 2 * math.pi * i / n
+            ring = [(r + t / 2) * math.cos(a), (r + t / 2) * math.sin(a), wall / 2]
+            shapes.append((p.GEOM_BOX, [t / 2, seg / 2, wall / 2], ring, p.getQuaternionFromEuler((0, 0, a))))
+    else:
+        ix, iy = inner
+        shapes.append((p.GEOM_BOX, [ix + t, iy + t, t / 2], [0, 0, t / 2], ident))
+        shapes.append((p.GEOM_BOX, [t / 2, iy + t, wall / 2], [ix + t / 2, 0, wall / 2], ident))
+        shapes.append((p.GEOM_BOX, [t / 2, iy + t, wall / 2], [-ix - t / 2, 0, wall / 2], ident))
+        shapes.append((p.GEOM_BOX, [ix, t / 2, wall / 2], [0, iy + t / 2, wall / 2], ident))
+        shapes.append((p.GEOM_BOX, [ix, t / 2, wall / 2], [0, -iy - t / 2, wall / 2], ident))
+    return inner, wall, shapes
+
+
+def _shape_pair(client: int, shape: Shape, colour: tuple[float, ...]) -> tuple[int, int]:
+    """The collision and visual shape of one receptacle part."""
+    geom, dims, pos, q = shape
+    if geom == p.GEOM_BOX:
+        col_size = vis_size = {"halfExtents": dims}
+    else:  # a cylinder, whose height pybullet calls "length" in a visual shape
+        col_size, vis_size = {"radius": dims[0], "height": dims[1]}, {"radius": dims[0], "length": dims[1]}
+    col = p.createCollisionShape(
+        geom, **col_size, collisionFramePosition=pos, collisionFrameOrientation=q, physicsClientId=client
+    )
+    vis = p.createVisualShape(
+        geom,
+        **vis_size,
+        rgbaColor=colour,
+        visualFramePosition=pos,
+        visualFrameOrientation=q,
+        physicsClientId=client,
+    )
+    return col, vis
 
 
 class TabletopWorld:
@@ -233,86 +291,10 @@ class TabletopWorld:
     def add_receptacle(self, kind: str, centre: NDArray[np.floating], yaw: float) -> Receptacle:
         """A static receptacle built from boxes: a tray (low walls), a box (tall walls) or a bowl
         (a round floor with a ring of 12 wall segments)."""
-        t = 0.008  # floor and wall thickness
-        if kind == "tray":
-            inner, wall = (0.11, 0.08), 0.03
-        elif kind == "box":
-            inner, wall = (0.08, 0.08), 0.075
-        elif kind == "bowl":
-            inner, wall = (0.085, 0.085), 0.045
-        else:
-            raise ValueError(f"unknown receptacle {kind!r}")
-        shapes: list[tuple[int, list[float], list[float], tuple[float, float, float, float]]] = []
-        ident = (0.0, 0.0, 0.0, 1.0)
-        if kind == "bowl":
-            r = inner[0]
-            shapes.append((p.GEOM_CYLINDER, [r + t, t], [0, 0, t / 2], ident))
-            n = 12
-            seg = 2 * (r + t) * math.tan(math.pi / n)
-            for i in range(n):
-                a = 2 * math.pi * i / n
-                q = p.getQuaternionFromEuler((0, 0, a))
-                shapes.append(
-                    (
-                        p.GEOM_BOX,
-                        [t / 2, seg / 2, wall / 2],
-                        [(r + t / 2) * math.cos(a), (r + t / 2) * math.sin(a), wall / 2],
-                        q,
-                    )
-                )
-        else:
-            ix, iy = inner
-            shapes.append((p.GEOM_BOX, [ix + t, iy + t, t / 2], [0, 0, t / 2], ident))
-            shapes.append((p.GEOM_BOX, [t / 2, iy + t, wall / 2], [ix + t / 2, 0, wall / 2], ident))
-            shapes.append((p.GEOM_BOX, [t / 2, iy + t, wall / 2], [-ix - t / 2, 0, wall / 2], ident))
-            shapes.append((p.GEOM_BOX, [ix, t / 2, wall / 2], [0, iy + t / 2, wall / 2], ident))
-            shapes.append((p.GEOM_BOX, [ix, t / 2, wall / 2], [0, -iy - t / 2, wall / 2], ident))
+        inner, wall, shapes = receptacle_shapes(kind)
         c = self.client
-        colour = {"tray": (0.25, 0.3, 0.75, 1), "box": (0.7, 0.55, 0.3, 1), "bowl": (0.85, 0.85, 0.8, 1)}[
-            kind
-        ]
-        cols, viss = [], []
-        for geom, dims, pos, q in shapes:
-            if geom == p.GEOM_BOX:
-                cols.append(
-                    p.createCollisionShape(
-                        p.GEOM_BOX,
-                        halfExtents=dims,
-                        collisionFramePosition=pos,
-                        collisionFrameOrientation=q,
-                        physicsClientId=c,
-                    )
-                )
-                viss.append(
-                    p.createVisualShape(
-                        p.GEOM_BOX,
-                        halfExtents=dims,
-                        rgbaColor=colour,
-                        visualFramePosition=pos,
-                        visualFrameOrientation=q,
-                        physicsClientId=c,
-                    )
-                )
-            else:
-                cols.append(
-                    p.createCollisionShape(
-                        p.GEOM_CYLINDER,
-                        radius=dims[0],
-                        height=dims[1],
-                        collisionFramePosition=pos,
-                        physicsClientId=c,
-                    )
-                )
-                viss.append(
-                    p.createVisualShape(
-                        p.GEOM_CYLINDER,
-                        radius=dims[0],
-                        length=dims[1],
-                        rgbaColor=colour,
-                        visualFramePosition=pos,
-                        physicsClientId=c,
-                    )
-                )
+        pairs = [_shape_pair(c, shape, RECEPTACLE_COLOURS[kind]) for shape in shapes]
+        cols, viss = [col for col, _ in pairs], [vis for _, vis in pairs]
         # One body, many shapes: the first is the base, the rest are fixed links.
         n = len(cols) - 1
         body = p.createMultiBody(
@@ -335,7 +317,9 @@ class TabletopWorld:
         )
         for link in range(-1, n):
             p.changeDynamics(body, link, lateralFriction=0.8, physicsClientId=c)
-        return Receptacle(kind, body, np.asarray(centre[:2], np.float64), float(yaw), inner, t, wall)
+        return Receptacle(
+            kind, body, np.asarray(centre[:2], np.float64), float(yaw), inner, WALL_THICKNESS, wall
+        )
 
     def build(
         self,
