@@ -32,6 +32,12 @@ RECEPTACLE_KINDS = ("tray", "bowl", "box")
 TIMESTEP = 1.0 / 240.0
 WALL_THICKNESS = 0.008
 """Receptacle floors and walls."""
+RECEPTACLE_SIZES = {
+    "tray": ((0.11, 0.08), 0.03),
+    "box": ((0.08, 0.08), 0.075),
+    "bowl": ((0.085, 0.085), 0.045),
+}
+"""Each kind's inner half sizes (x, y; a bowl's radius twice) and wall height."""
 RECEPTACLE_COLOURS = {"tray": (0.25, 0.3, 0.75, 1), "box": (0.7, 0.55, 0.3, 1), "bowl": (0.85, 0.85, 0.8, 1)}
 Shape = tuple[int, list[float], list[float], tuple[float, ...]]
 """pybullet geometry, its dims (box half extents, or cylinder radius and height), position, quaternion."""
@@ -130,15 +136,10 @@ def rot_z(yaw: float) -> NDArray[np.float64]:
 
 def receptacle_shapes(kind: str) -> tuple[tuple[float, float], float, list[Shape]]:
     """A receptacle's inner half sizes, wall height and shapes in its own frame, the floor first."""
-    t = WALL_THICKNESS
-    if kind == "tray":
-        inner, wall = (0.11, 0.08), 0.03
-    elif kind == "box":
-        inner, wall = (0.08, 0.08), 0.075
-    elif kind == "bowl":
-        inner, wall = (0.085, 0.085), 0.045
-    else:
+    if kind not in RECEPTACLE_SIZES:
         raise ValueError(f"unknown receptacle {kind!r}")
+    inner, wall = RECEPTACLE_SIZES[kind]
+    t = WALL_THICKNESS
     ident = (0.0, 0.0, 0.0, 1.0)
     shapes: list[Shape] = []
     if kind == "bowl":
