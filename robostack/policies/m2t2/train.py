@@ -12,6 +12,7 @@ import copy
 import json
 import math
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -158,6 +159,22 @@ def validate(policy: M2T2Policy, batches: list[dict[str, Any]], scenes: list[Any
     return out | {k: float(v) for k, v in figures.items()}
 
 
+@dataclass
+class RunState:
+    """What a training run has done so far: steps, recent losses, the validation log, the saved epoch."""
+
+    began: float = field(default_factory=time.time)
+    step: int = 0
+    recent: list[float] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    saved: dict[str, Any] = field(default_factory=dict)
+    saved_loss: float = math.inf
+    last_val: float = field(default_factory=time.time)
+
+    def minutes(self) -> float:
+        return (time.time() - self.began) / 60
+
+
 def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     """Train, checkpointing into ``cfg.out``; return the summary (also in ``train_log.json``)."""
     from robostack.policies.m2t2.model_card import write_model_card
@@ -169,96 +186,144 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     train_scenes, val_scenes, data_info = load_scenes(cfg)
     if len(train_scenes) == 0 and not cfg.wait_for_data:
         raise RobostackError("no training scenes")
-    policy = M2T2Policy(cfg.model).train()
-    if cfg.init_from:
-        policy.load_state_dict(M2T2Policy.from_pretrained(cfg.init_from).state_dict())
-    policy.to(device)
-    mcfg = policy.config
-    val_batches = validation_batches(val_scenes, mcfg, cfg.batch_size, device)
+    policy = initial_policy(cfg).to(device)
+    val_batches = validation_batches(val_scenes, policy.config, cfg.batch_size, device)
     opt = torch.optim.AdamW(param_groups(policy, cfg.weight_decay), lr=cfg.lr)
     out = Path(cfg.out)
     start_phase(out, cfg.init_from, command_line(), cfg.note)
-    steps_per_epoch = math.ceil(len(train_scenes) / cfg.batch_size)
-    log: list[dict[str, Any]] = []
-    began, saved_loss, step, recent = time.time(), math.inf, 0, []
-    saved: dict[str, Any] = {}
-    last_val = began
-    stop = False
+    run = RunState()
     with progress(transient=not show_progress) as bar:
-        task = bar.add_task(
-            "train m2t2", total=cfg.epochs * steps_per_epoch, status="", visible=show_progress
-        )
+        steps = cfg.epochs * math.ceil(len(train_scenes) / cfg.batch_size)
+        task = bar.add_task("train m2t2", total=steps, status="", visible=show_progress)
         for epoch in range(cfg.epochs):
             if isinstance(train_scenes, TrainScenes):
-                train_scenes.refresh()
-                while len(train_scenes) == 0 and (time.time() - began) / 60 < cfg.max_minutes:
-                    bar.update(task, status="waiting for training scenes")
-                    time.sleep(30)
-                    train_scenes.refresh()
-                bar.update(
-                    task, total=step + (cfg.epochs - epoch) * math.ceil(len(train_scenes) / cfg.batch_size)
-                )
-            order = rng.permutation(len(train_scenes))
-            for first in range(0, len(order), cfg.batch_size):
-                chosen = [train_scenes[i] for i in order[first : first + cfg.batch_size]]
-                turns = rng.integers(0, 8, len(chosen)) if cfg.augment else np.zeros(len(chosen), int)
-                batch = collate(
-                    [prepare_scene(s, mcfg, rng, int(m)) for s, m in zip(chosen, turns, strict=True)], mcfg
-                )
-                batch = batch_to(batch, device)
-                if cfg.cosine:
-                    set_lr(opt, cfg.lr * cosine_factor((time.time() - began) / 60 / cfg.max_minutes))
-                loss, info = policy(batch)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.grad_clip)
-                opt.step()
-                step += 1
-                recent = (recent + [info["loss"]])[-50:]
-                bar.update(task, advance=1, status=f"epoch {epoch + 1} loss {np.mean(recent):.3f}")
-                if (time.time() - began) / 60 > cfg.max_minutes:
-                    stop = True
-                    break
-            if not stop and epoch + 1 < cfg.epochs and time.time() - last_val < cfg.val_minutes * 60:
+                await_scenes(train_scenes, cfg, run, bar, task, epochs_left=cfg.epochs - epoch)
+            out_of_time = train_epoch(policy, opt, train_scenes, cfg, rng, run, bar, task, epoch)
+            last = out_of_time or epoch + 1 == cfg.epochs
+            if not last and time.time() - run.last_val < cfg.val_minutes * 60:
                 continue
-            last_val = time.time()
             if isinstance(val_scenes, TrainScenes) and val_scenes.refresh():
-                val_batches = validation_batches(val_scenes, mcfg, cfg.batch_size, device)
-            val = validate(policy, val_batches, list(val_scenes)) if val_batches else {"loss": math.nan}
-            entry = {"epoch": epoch + 1, "step": step, "train_loss": float(np.mean(recent))}
-            entry |= {"minutes": round((time.time() - began) / 60, 2)} | {
-                f"val_{k}": v for k, v in val.items()
-            }
-            log.append(entry)
-            bar.console.print(
-                " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in entry.items())
-            )
-            # While data is still being collected the validation set grows, so losses from different
-            # epochs are not comparable and every epoch is kept (as with no validation scenes: NaN).
-            if cfg.keep == "last" or cfg.wait_for_data or not val["loss"] >= saved_loss:
-                saved_loss, saved = val["loss"], entry
-                policy.save_pretrained(out)
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
-            if stop:
+                val_batches = validation_batches(val_scenes, policy.config, cfg.batch_size, device)
+            validate_and_save(policy, val_batches, val_scenes, cfg, run, epoch, bar)
+            if out_of_time:
                 break
-    if not log:
+    if not run.log:
         raise RobostackError(f"{cfg.data}: no scene arrived within {cfg.max_minutes} minutes")
-    data_info["train"] = len(train_scenes)
-    data_info["train_samples_seen"] = step * cfg.batch_size
-    summary = {
-        "command": command_line(),
-        "data": data_info,
-        "epochs": log[-1]["epoch"],
-        "steps": step,
-        "wall_minutes": round((time.time() - began) / 60, 1),
-        "saved_epoch": saved["epoch"],
-        "saved_val_loss": saved_loss,
-        "val_scenes": len(val_scenes),
-        "val_figures_saved": {k[4:]: v for k, v in saved.items() if k.startswith("val_")},
-        "parameters": sum(p.numel() for p in policy.parameters()),
-        "train_config": cfg.model_dump(mode="json", exclude={"model"}),
-    }
+    summary = run_summary(cfg, run, data_info, len(train_scenes), len(val_scenes), policy)
     (out / "train_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     write_model_card(out)
     return summary
+
+
+def initial_policy(cfg: TrainConfig) -> M2T2Policy:
+    """A fresh policy in training mode, or one holding the weights of ``cfg.init_from``."""
+    policy = M2T2Policy(cfg.model).train()
+    if cfg.init_from:
+        policy.load_state_dict(M2T2Policy.from_pretrained(cfg.init_from).state_dict())
+    return policy
+
+
+def await_scenes(
+    scenes: TrainScenes, cfg: TrainConfig, run: RunState, bar: Any, task: Any, epochs_left: int
+) -> None:
+    """Re-list the training split, waiting while a collection has written none yet."""
+    scenes.refresh()
+    while len(scenes) == 0 and run.minutes() < cfg.max_minutes:
+        bar.update(task, status="waiting for training scenes")
+        time.sleep(30)
+        scenes.refresh()
+    bar.update(task, total=run.step + epochs_left * math.ceil(len(scenes) / cfg.batch_size))
+
+
+def train_epoch(
+    policy: M2T2Policy,
+    opt: torch.optim.Optimizer,
+    scenes: Any,
+    cfg: TrainConfig,
+    rng: np.random.Generator,
+    run: RunState,
+    bar: Any,
+    task: Any,
+    epoch: int,
+) -> bool:
+    """One pass over the scenes in a random order; True when the wall-time budget ran out."""
+    device = next(policy.parameters()).device
+    order = rng.permutation(len(scenes))
+    for first in range(0, len(order), cfg.batch_size):
+        chosen = [scenes[i] for i in order[first : first + cfg.batch_size]]
+        batch = batch_to(training_batch(chosen, policy.config, cfg.augment, rng), device)
+        if cfg.cosine:
+            set_lr(opt, cfg.lr * cosine_factor(run.minutes() / cfg.max_minutes))
+        run.recent = (run.recent + [optimiser_step(policy, opt, batch, cfg.grad_clip)])[-50:]
+        run.step += 1
+        bar.update(task, advance=1, status=f"epoch {epoch + 1} loss {np.mean(run.recent):.3f}")
+        if run.minutes() > cfg.max_minutes:
+            return True
+    return False
+
+
+def training_batch(
+    scenes: list[Any], cfg: M2T2Config, augment: bool, rng: np.random.Generator
+) -> dict[str, Any]:
+    """The scenes sampled and collated, each turned by a random multiple of 45° when augmenting."""
+    turns = rng.integers(0, 8, len(scenes)) if augment else np.zeros(len(scenes), int)
+    return collate([prepare_scene(s, cfg, rng, int(m)) for s, m in zip(scenes, turns, strict=True)], cfg)
+
+
+def optimiser_step(
+    policy: M2T2Policy, opt: torch.optim.Optimizer, batch: dict[str, Any], grad_clip: float
+) -> float:
+    """One AdamW step on the batch's loss, its gradient norm clipped; the loss."""
+    loss, info = policy(batch)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(policy.parameters(), grad_clip)
+    opt.step()
+    return info["loss"]
+
+
+def validate_and_save(
+    policy: M2T2Policy,
+    batches: list[dict[str, Any]],
+    scenes: Any,
+    cfg: TrainConfig,
+    run: RunState,
+    epoch: int,
+    bar: Any,
+) -> None:
+    """Log the validation figures, save the policy if this epoch is the one to keep, write the log."""
+    run.last_val = time.time()
+    val = validate(policy, batches, list(scenes)) if batches else {"loss": math.nan}
+    entry = {"epoch": epoch + 1, "step": run.step, "train_loss": float(np.mean(run.recent))}
+    entry |= {"minutes": round(run.minutes(), 2)} | {f"val_{k}": v for k, v in val.items()}
+    run.log.append(entry)
+    bar.console.print(
+        " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in entry.items())
+    )
+    out = Path(cfg.out)
+    # While data is still being collected the validation set grows, so losses from different
+    # epochs are not comparable and every epoch is kept (as with no validation scenes: NaN).
+    if cfg.keep == "last" or cfg.wait_for_data or not val["loss"] >= run.saved_loss:
+        run.saved_loss, run.saved = val["loss"], entry
+        policy.save_pretrained(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train_log.json").write_text(json.dumps(run.log, indent=1) + "\n")
+
+
+def run_summary(
+    cfg: TrainConfig, run: RunState, data_info: dict[str, Any], n_train: int, n_val: int, policy: M2T2Policy
+) -> dict[str, Any]:
+    """What ``train_summary.json`` holds: the command, data, steps, the saved epoch and the config."""
+    return {
+        "command": command_line(),
+        "data": data_info | {"train": n_train, "train_samples_seen": run.step * cfg.batch_size},
+        "epochs": run.log[-1]["epoch"],
+        "steps": run.step,
+        "wall_minutes": round(run.minutes(), 1),
+        "saved_epoch": run.saved["epoch"],
+        "saved_val_loss": run.saved_loss,
+        "val_scenes": n_val,
+        "val_figures_saved": {k[4:]: v for k, v in run.saved.items() if k.startswith("val_")},
+        "parameters": sum(p.numel() for p in policy.parameters()),
+        "train_config": cfg.model_dump(mode="json", exclude={"model"}),
+    }
