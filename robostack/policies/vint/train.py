@@ -11,6 +11,7 @@ import math
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -119,36 +120,17 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
     device = training_device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    info = read_info(cfg.dataset)
     train_eps, test_eps = read_dataset(cfg.dataset, "train"), read_dataset(cfg.dataset, "test")
     if not train_eps or not test_eps:
         raise RobostackError(f"{cfg.dataset}: needs both train and test episodes")
-    base = load_config(ViNTConfig, Path(cfg.init_from) / "config.yaml") if cfg.init_from else cfg.model
-    model_cfg = base.model_copy(
-        update={"train_apartment_seeds": tuple(info["apartment_seeds"]["train"]), "fps": info["fps"]}
-    )
-    sample_cfg = SampleConfig(
-        context_size=model_cfg.context_size,
-        len_traj_pred=model_cfg.len_traj_pred,
-        max_dist_cat=model_cfg.max_dist_cat,
-        negative_prob=cfg.negative_prob,
-        metres_per_frame=model_cfg.metres_per_frame,
-        group=cfg.group,
-    )
-    train_cfg = replace(sample_cfg, flip_prob=cfg.flip_prob)  # validation stays unmirrored
-    train_set, test_set = NavSamples(train_eps, train_cfg), NavSamples(test_eps, sample_cfg)
+    model_cfg = model_config(cfg, read_info(cfg.dataset))
+    train_set, test_set = sample_sets(cfg, model_cfg, train_eps, test_eps)
     val_rng = np.random.default_rng(12345)
     val_batches = [test_set.batch(cfg.groups, val_rng) for _ in range(cfg.val_batches)]
-    policy = ViNTPolicy(model_cfg).train()
-    if cfg.init_from:
-        policy.load_state_dict(ViNTPolicy.from_pretrained(cfg.init_from).state_dict())
-    policy.to(device)
+    policy = initial_policy(cfg, model_cfg).to(device)
     caches: dict[str, list[torch.Tensor]] = {}
     if cfg.freeze_obs_encoder:
-        for module in (policy.net.obs_encoder, policy.net.compress_obs):
-            module.requires_grad_(False)
-        caches = {"train": obs_token_tables(policy, train_set, flipped=cfg.flip_prob > 0)}
-        caches["test"] = obs_token_tables(policy, test_set, flipped=False)
+        caches = freeze_obs_encoder(policy, train_set, test_set, flipped=cfg.flip_prob > 0)
         val_batches = [with_tokens(b, caches["test"]) for b in val_batches]
     val_batches = [on_device(b, device) for b in val_batches]
     trainable = [p for p in policy.parameters() if p.requires_grad]
@@ -164,27 +146,19 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
             set_lr(opt, lr_at(step, cfg, (time.time() - began) / 60))
             batch = train_set.batch(cfg.groups, rng)
             batch = on_device(with_tokens(batch, caches["train"]) if caches else batch, device)
-            with autocast(device):
-                loss, step_info = policy(batch)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            opt.step()
-            recent = (recent + [step_info["loss"]])[-50:]
+            recent = (recent + [optimiser_step(policy, opt, batch, trainable)])[-50:]
             bar.update(task, advance=1, status=f"loss {np.mean(recent):.3f}")
             last = step + 1 == cfg.steps or (time.time() - began) / 60 > cfg.max_minutes
             if (step + 1) % cfg.val_every == 0 or last:
-                val = validate(policy, val_batches)
                 entry = {
                     "step": step + 1,
                     "train_loss": float(np.mean(recent)),
                     "minutes": (time.time() - began) / 60,
                 }
-                entry.update({f"val_{k}": v for k, v in val.items()})
-                log.append(entry)
-                bar.console.print(" ".join(f"{k}={v:.4g}" for k, v in entry.items()))
-                if val["loss"] < best:
-                    best = val["loss"]
+                log.append(entry | {f"val_{k}": v for k, v in validate(policy, val_batches).items()})
+                bar.console.print(" ".join(f"{k}={v:.4g}" for k, v in log[-1].items()))
+                if log[-1]["val_loss"] < best:
+                    best = log[-1]["val_loss"]
                     policy.save_pretrained(out)
                 (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
             if last:
@@ -201,3 +175,61 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
         "test_frames": len(test_set),
         "parameters": sum(p.numel() for p in policy.parameters()),
     }
+
+
+def model_config(cfg: TrainConfig, info: dict[str, Any]) -> ViNTConfig:
+    """The run's architecture (``cfg.model``, or the one of ``cfg.init_from``) with the dataset's
+    training apartments and frame rate."""
+    base = load_config(ViNTConfig, Path(cfg.init_from) / "config.yaml") if cfg.init_from else cfg.model
+    return base.model_copy(
+        update={"train_apartment_seeds": tuple(info["apartment_seeds"]["train"]), "fps": info["fps"]}
+    )
+
+
+def sample_sets(
+    cfg: TrainConfig, model_cfg: ViNTConfig, train_eps: Any, test_eps: Any
+) -> tuple[NavSamples, NavSamples]:
+    """Training and validation samples; only training groups are mirrored."""
+    sample_cfg = SampleConfig(
+        context_size=model_cfg.context_size,
+        len_traj_pred=model_cfg.len_traj_pred,
+        max_dist_cat=model_cfg.max_dist_cat,
+        negative_prob=cfg.negative_prob,
+        metres_per_frame=model_cfg.metres_per_frame,
+        group=cfg.group,
+    )
+    train_cfg = replace(sample_cfg, flip_prob=cfg.flip_prob)
+    return NavSamples(train_eps, train_cfg), NavSamples(test_eps, sample_cfg)
+
+
+def initial_policy(cfg: TrainConfig, model_cfg: ViNTConfig) -> ViNTPolicy:
+    """A fresh policy in training mode, or one holding the weights of ``cfg.init_from``."""
+    policy = ViNTPolicy(model_cfg).train()
+    if cfg.init_from:
+        policy.load_state_dict(ViNTPolicy.from_pretrained(cfg.init_from).state_dict())
+    return policy
+
+
+def freeze_obs_encoder(
+    policy: ViNTPolicy, train_set: NavSamples, test_set: NavSamples, flipped: bool
+) -> dict[str, list[torch.Tensor]]:
+    """Stop the observation encoder training; its token tables for every training and test frame."""
+    for module in (policy.net.obs_encoder, policy.net.compress_obs):
+        module.requires_grad_(False)
+    return {
+        "train": obs_token_tables(policy, train_set, flipped=flipped),
+        "test": obs_token_tables(policy, test_set, flipped=False),
+    }
+
+
+def optimiser_step(
+    policy: ViNTPolicy, opt: torch.optim.Optimizer, batch: dict[str, torch.Tensor], trainable: list[Any]
+) -> float:
+    """One AdamW step on the batch's loss, its gradient norm clipped to 1; the loss."""
+    with autocast(next(policy.parameters()).device):
+        loss, info = policy(batch)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+    opt.step()
+    return info["loss"]
