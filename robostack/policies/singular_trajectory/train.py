@@ -175,20 +175,11 @@ def train(
     val_set = load_split(cfg.scene, "val", data_dir)
     maps = load_walkable_maps(data_dir or default_data_dir(), set(train_set.sources) | set(val_set.sources))
     obs, pred = torch.from_numpy(train_set.obs), torch.from_numpy(train_set.pred)
-    if cfg.init_from:
-        model = SingularTrajectory.from_pretrained(cfg.init_from)
-        counts = model.space_counts(obs)
-    else:
-        model = SingularTrajectory(model_config_for(cfg.scene, cfg.deterministic, **(model_overrides or {})))
-        counts = model.fit_spaces(obs, pred, seed=cfg.seed)
+    model, counts = initial_model(cfg, obs, pred, model_overrides)
     train_anchors = split_anchors(model, train_set, maps)
     val_anchors = split_anchors(model, val_set, maps)
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.StepLR(optimiser, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
-    with warnings.catch_warnings():  # stepping the schedule before any optimiser step, on purpose
-        warnings.simplefilter("ignore", UserWarning)
-        for _ in range(cfg.start_epoch):
-            sched.step()
+    sched = step_schedule(optimiser, cfg)
     ema = EmaWeights(model, cfg.ema_decay) if cfg.ema_decay else None
     kept = ema.model if ema else model
     best = float("inf")
@@ -196,27 +187,7 @@ def train(
     summary: dict[str, object] = {}
     start = time.perf_counter()
     for epoch in range(cfg.start_epoch + 1, cfg.epochs + 1):
-        model.train()
-        losses = []
-        for i, batch in enumerate(
-            scene_batches(train_set, cfg.batch_size, rng.permutation(train_set.num_windows), train_anchors)
-        ):
-            if cfg.max_batches_per_epoch and i >= cfg.max_batches_per_epoch:
-                break
-            # a flip would carry the paths off the map their anchors were fitted to
-            if cfg.flip_augment and train_anchors is None and rng.random() < 0.5:
-                assert batch.pred is not None
-                batch = TrajectoryBatch(obs=flip_y(batch.obs), pred=flip_y(batch.pred), scene=batch.scene)
-            loss, _ = model(batch)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
-            optimiser.step()
-            if ema is not None:
-                ema.update(model)
-            losses.append(float(loss.detach()))
-            if on_batch is not None:
-                on_batch()
+        losses = train_epoch(model, optimiser, ema, train_set, train_anchors, cfg, rng, on_batch)
         sched.step()
         row = {"epoch": float(epoch), "train_ade": float(np.mean(losses))}
         if epoch % cfg.val_every == 0 or epoch == cfg.epochs:
@@ -235,6 +206,63 @@ def train(
         if on_epoch is not None:
             on_epoch(epoch, cfg.epochs, row)
     return summary
+
+
+def initial_model(
+    cfg: TrainConfig, obs: torch.Tensor, pred: torch.Tensor, model_overrides: dict[str, object] | None
+) -> tuple[SingularTrajectory, dict[str, int]]:
+    """The checkpoint of ``cfg.init_from`` (its spaces kept), or a new model with spaces fitted on the
+    training paths; with the count of paths behind each space."""
+    if cfg.init_from:
+        model = SingularTrajectory.from_pretrained(cfg.init_from)
+        return model, model.space_counts(obs)
+    model = SingularTrajectory(model_config_for(cfg.scene, cfg.deterministic, **(model_overrides or {})))
+    return model, model.fit_spaces(obs, pred, seed=cfg.seed)
+
+
+def step_schedule(optimiser: torch.optim.Optimizer, cfg: TrainConfig) -> torch.optim.lr_scheduler.StepLR:
+    """The step-decay schedule, already ``cfg.start_epoch`` epochs on for a resumed run."""
+    sched = torch.optim.lr_scheduler.StepLR(optimiser, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
+    with warnings.catch_warnings():  # stepping the schedule before any optimiser step, on purpose
+        warnings.simplefilter("ignore", UserWarning)
+        for _ in range(cfg.start_epoch):
+            sched.step()
+    return sched
+
+
+def train_epoch(
+    model: SingularTrajectory,
+    optimiser: torch.optim.Optimizer,
+    ema: EmaWeights | None,
+    train_set: TrajectorySet,
+    anchors: torch.Tensor | None,
+    cfg: TrainConfig,
+    rng: np.random.Generator,
+    on_batch: Callable[[], None] | None,
+) -> list[float]:
+    """One pass over the training windows in a random order (capped by ``max_batches_per_epoch``); the
+    batches' losses."""
+    model.train()
+    losses = []
+    batches = scene_batches(train_set, cfg.batch_size, rng.permutation(train_set.num_windows), anchors)
+    for i, batch in enumerate(batches):
+        if cfg.max_batches_per_epoch and i >= cfg.max_batches_per_epoch:
+            break
+        # a flip would carry the paths off the map their anchors were fitted to
+        if cfg.flip_augment and anchors is None and rng.random() < 0.5:
+            assert batch.pred is not None
+            batch = TrajectoryBatch(obs=flip_y(batch.obs), pred=flip_y(batch.pred), scene=batch.scene)
+        loss, _ = model(batch)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
+        optimiser.step()
+        if ema is not None:
+            ema.update(model)
+        losses.append(float(loss.detach()))
+        if on_batch is not None:
+            on_batch()
+    return losses
 
 
 def _write_summary(
