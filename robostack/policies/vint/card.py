@@ -201,13 +201,22 @@ robostack eval nav-imagegoal --policy vint --episodes {r["episodes"]} --seed {VA
 
 def model_card(directory: Path) -> str:
     config = yaml.safe_load((directory / "config.yaml").read_text())
-    weights = directory / "model.safetensors"
+    sections = [
+        _title(directory / "model.safetensors"),
+        _result_section(directory),
+        _diagnosis_section(_read(directory / "eval_oracle.json")),
+        STILL_FAILING,
+        _architecture_section(config),
+        _data_section(config),
+        _training_notes(directory),
+        f"## Speed\n\n{_bench_section(_read(directory / 'bench.json'))}",
+        LIMITS,
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _title(weights: Path) -> str:
     size_mb = weights.stat().st_size / 1e6 if weights.is_file() else float("nan")
-    results = _merged_results(directory)
-    blocks = {TEST_SEED: results, **_more_test_blocks(directory)} if results else {}
-    pooled = _pooled(list(blocks.values())) if len(blocks) > 1 else results
-    oracle = _read(directory / "eval_oracle.json")
-    n_train = len(config.get("train_apartment_seeds", []))
     return f"""# ViNT (narrowed) for image-goal navigation in the apartment world
 
 `robostack.policies.vint`: the Visual Navigation Transformer (Shah et al., 2023), rebuilt from the
@@ -218,9 +227,15 @@ This card is written by `robostack vint card` from the files beside the weights.
 ```python
 from robostack.policies.vint.policy import ViNTPolicy
 policy = ViNTPolicy.from_pretrained("policies/vint")   # resizing + ImageNet normalisation inside
-```
+```"""
 
-## Result
+
+def _result_section(directory: Path) -> str:
+    """The verdict and the test table, the further test apartments and the checkpoint selection."""
+    results = _merged_results(directory)
+    blocks = {TEST_SEED: results, **_more_test_blocks(directory)} if results else {}
+    pooled = _pooled(list(blocks.values())) if len(blocks) > 1 else results
+    return f"""## Result
 
 {_verdict(pooled, len(blocks))}
 
@@ -244,9 +259,11 @@ steps; success = stopping within 1.0 m of the goal. Same 50 episodes for all:
 
 {_more_test_section(blocks, pooled or {})}
 
-{_selection_section(_read(directory / "eval_val_apartments_vint.json"))}
+{_selection_section(_read(directory / "eval_val_apartments_vint.json"))}"""
 
-## Why the first checkpoint reached no goal (diagnosis)
+
+def _diagnosis_section(oracle: Results | None) -> str:
+    return f"""## Why the first checkpoint reached no goal (diagnosis)
 
 1. **The controller could not turn in place.** The data's planner turns in place before it drives off
    (ViNT labels such a frame with waypoints at the robot and a new heading). The original deployment
@@ -284,9 +301,10 @@ steps; success = stopping within 1.0 m of the goal. Same 50 episodes for all:
    turn in place for the rest of its budget; such a stall now ends the run where the robot stands,
    as the original ends a run once the goal is the closest node. Same session, same weights:
    validation 0.89 → 0.92, the 250 test apartments 0.924 → 0.936, collisions per episode
-   1.096 → 0.748 (top-level README). The figures in this card are with both rules.
+   1.096 → 0.748 (top-level README). The figures in this card are with both rules."""
 
-## What was still failing, and what fixed it
+
+STILL_FAILING = """## What was still failing, and what fixed it
 
 With the controller fixed, ground-truth waypoints reach every goal, so what is left is the network.
 Step-by-step printouts of evaluation episodes (predicted against ground-truth waypoints along the
@@ -327,9 +345,11 @@ farther from the goal than where they started.
 Checked and found consistent (no bug): waypoint frame (x forward, y left, yaw counter-clockwise) in
 the labels, the controller and the env; RGB order and ImageNet normalisation identical at training and
 deployment (the same `preprocess`); 64×64 renders at 4 Hz in both; metres-per-frame normalisation
-(0.125 m) applied and undone by the policy; the context's newest frame is the current one in both.
+(0.125 m) applied and undone by the policy; the context's newest frame is the current one in both."""
 
-## Architecture: what is kept, what was narrowed
+
+def _architecture_section(config: dict[str, Any]) -> str:
+    return f"""## Architecture: what is kept, what was narrowed
 
 Kept from the original: two EfficientNet-B0-structured encoders from random init (one shared by the 6
 observation frames, 3 channels; one for the current frame stacked with the goal, 6 channels = early
@@ -353,17 +373,22 @@ consecutive samples that share their context frames |
 | metres per frame | per dataset | {config["metres_per_frame"]} (= 0.5 m/s ÷ 4 Hz) |
 | extra loss term | none | {config.get("heading_norm_weight", 0.0)}·(‖raw (cos, sin)‖ − 1)² (diagnosis 2) |
 | waypoint labels | every frame | only where the planner drove the next 5 frames (diagnosis 3) |
-| augmentation | none | left-right mirroring, p = 0.5 |
+| augmentation | none | left-right mirroring, p = 0.5 |"""
 
-## Data
+
+def _data_section(config: dict[str, Any]) -> str:
+    n_train = len(config.get("train_apartment_seeds", []))
+    return f"""## Data
 
 `datasets/nav` (see `datasets/nav/README.md`): `robostack data collect nav --config datasets/nav.yaml`,
 500 runs, 29,930 frames at 4 Hz (phases 9–10: the same recipe regenerated, 29,859 frames, with
 apartment 10094 in the train split where the earlier data had 10100; the config lists both);
 train = {n_train} apartments, validation = the 10 test apartments (seeds 10009, 10019, …).
-Planner-guided runs with steering noise, random swerves and replanning recoveries.
+Planner-guided runs with steering noise, random swerves and replanning recoveries."""
 
-## Training
+
+def _training_notes(directory: Path) -> str:
+    return f"""## Training
 
 Phases 1–8: one CPU thread, `nice -n 10`, on a 2-core machine shared with many other jobs; phases
 9–10: one GPU (NVIDIA H200), with the settings in `policies/vint/train_gpu.yaml`. Validation figures as
@@ -378,13 +403,10 @@ every part again from phase 3, on a quiet machine (about 2 steps/s); it validate
 (phase 3: 8), and the checkpoint is its best validation step. Each later phase continues from the
 one before in the same way, one cosine cycle run to its end (commands above); a phase replaces the
 committed weights only when its best validation step beats the previous best validation loss
-(phases 1–8) or, since phase 9, when it reaches more goals on the validation apartments.
+(phases 1–8) or, since phase 9, when it reaches more goals on the validation apartments."""
 
-## Speed
 
-{_bench_section(_read(directory / "bench.json"))}
-
-## Limits
+LIMITS = """## Limits
 
 - Trained only on this simulator's procedurally generated apartments (64×64 renders).
 - Far from the original's 100 epochs at batch 256: a few CPU hours and 11 GPU minutes in all
@@ -392,8 +414,7 @@ committed weights only when its best validation step beats the previous best val
 - The topological graph comes from a privileged mapping run (the classical planner in a twin of the
   apartment); the live robot then uses only its camera and odometry (the bumper reflex).
 - ViNT with the goal image alone is expected to fail at 3–10 m: it was trained on goals ≤ 20 frames
-  (≈ 2 m) ahead; the graph is what makes long routes possible.
-"""
+  (≈ 2 m) ahead; the graph is what makes long routes possible."""
 
 
 def write_model_card(directory: str | Path) -> Path:
