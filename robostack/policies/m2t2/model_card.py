@@ -199,63 +199,77 @@ def write_model_card(directory: str | Path, stopped_command: str | None = None, 
         from robostack.policies.m2t2.policy import M2T2Policy
 
         summary["parameters"] = sum(p.numel() for p in M2T2Policy(cfg).parameters())
+    lines = INTRO + ["## Data", ""]
+    if summary:
+        lines += _training_lines(summary, log) + earlier_phases_section(d)
+    else:
+        lines += ["- not trained yet (no `train_summary.json`)"]
+    lines += ["", "## Evaluation", ""] + _evaluation_lines(d) + _scale_down_lines(cfg)
+    path = d / "MODEL_CARD.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+INTRO = [
+    "# M2T2 (robostack CPU scale-down)",
+    "",
+    "Point-cloud pick-and-place transformer after Yuan et al., CoRL 2023 (NVlabs/M2T2), written from",
+    "scratch in pure PyTorch for the CPU (`robostack/policies/m2t2`). Grasps use the Contact-GraspNet",
+    "parameterisation for the Franka Panda: R = [b, a×b, a], t = c + (w/2)·b − 0.1034·a, 10 width bins.",
+    "This file is written by `robostack/policies/m2t2/model_card.py`; every figure comes from a saved",
+    "JSON file beside the weights, produced by the command named with it.",
+    "",
+]
+
+
+def _training_lines(summary: dict[str, Any], log: list[dict[str, Any]]) -> list[str]:
+    """The data line, the training command and figures, and the per-epoch table of the log."""
+    data = summary["data"]
+    lines = [
+        f"- source: `{data.get('source')}`; "
+        + ", ".join(f"{k}: {_fmt(v)}" for k, v in data.items() if k != "source")
+    ]
+    lines += ["", "## Training", "", f"- command: `{summary['command']}`"]
+    lines += [
+        f"- {summary['epochs']} epochs, {summary['steps']} steps, "
+        f"wall time {summary['wall_minutes']} min "
+        f"(1 torch thread, shared 2-core CPU); {summary['parameters']:,} parameters",
+        f"- validation loss {summary['saved_val_loss']:.4g} at epoch {summary['saved_epoch']}, "
+        f"the saved checkpoint, on {summary.get('val_scenes', '?')} test scenes",
+        "- optimiser: "
+        + ", ".join(
+            f"{k} {_fmt(v)}"
+            for k, v in summary["train_config"].items()
+            if k in ("lr", "weight_decay", "grad_clip", "batch_size")
+        ),
+        "",
+        "Validation figures of the saved checkpoint (test split: unseen object models when the data",
+        "splits by object set):",
+        "",
+        *_table(summary["val_figures_saved"]),
+    ]
+    if log:
+        lines += [
+            "",
+            "| epoch | minutes | train loss | val loss | grasp top-1 ≤2 cm | place top-1 in mask |",
+            "|---|---|---|---|---|---|",
+        ]
+        for e in log:
+            lines.append(
+                f"| {e['epoch']} | {e['minutes']} | {e['train_loss']:.4g} | {e['val_loss']:.4g} | "
+                f"{_fmt(e.get('val_grasp_top1_adds_2cm'))} | {_fmt(e.get('val_place_top1_in_mask'))} |"
+            )
+    return lines
+
+
+def _evaluation_lines(d: Path) -> list[str]:
+    """Offline figures, the simulated pick-and-place samples (test, validation, large) and the bench."""
     bench, offline = _read(d / "bench.json"), _read(d / "eval_offline.json")
     sim, validation, large = (
         [r for r in map(_read, sorted(f.glob("eval_pick_place*.json"))) if r]
         for f in (d, d / "validation", d / "large_sample")
     )
-    lines = [
-        "# M2T2 (robostack CPU scale-down)",
-        "",
-        "Point-cloud pick-and-place transformer after Yuan et al., CoRL 2023 (NVlabs/M2T2), written from",
-        "scratch in pure PyTorch for the CPU (`robostack/policies/m2t2`). Grasps use the Contact-GraspNet",
-        "parameterisation for the Franka Panda: R = [b, a×b, a], t = c + (w/2)·b − 0.1034·a, 10 width bins.",
-        "This file is written by `robostack/policies/m2t2/model_card.py`; every figure comes from a saved",
-        "JSON file beside the weights, produced by the command named with it.",
-        "",
-        "## Data",
-        "",
-    ]
-    if summary:
-        data = summary["data"]
-        lines += [
-            f"- source: `{data.get('source')}`; "
-            + ", ".join(f"{k}: {_fmt(v)}" for k, v in data.items() if k != "source")
-        ]
-        lines += ["", "## Training", "", f"- command: `{summary['command']}`"]
-        lines += [
-            f"- {summary['epochs']} epochs, {summary['steps']} steps, "
-            f"wall time {summary['wall_minutes']} min "
-            f"(1 torch thread, shared 2-core CPU); {summary['parameters']:,} parameters",
-            f"- validation loss {summary['saved_val_loss']:.4g} at epoch {summary['saved_epoch']}, "
-            f"the saved checkpoint, on {summary.get('val_scenes', '?')} test scenes",
-            "- optimiser: "
-            + ", ".join(
-                f"{k} {_fmt(v)}"
-                for k, v in summary["train_config"].items()
-                if k in ("lr", "weight_decay", "grad_clip", "batch_size")
-            ),
-            "",
-            "Validation figures of the saved checkpoint (test split: unseen object models when the data",
-            "splits by object set):",
-            "",
-            *_table(summary["val_figures_saved"]),
-        ]
-        if log:
-            lines += [
-                "",
-                "| epoch | minutes | train loss | val loss | grasp top-1 ≤2 cm | place top-1 in mask |",
-                "|---|---|---|---|---|---|",
-            ]
-            for e in log:
-                lines.append(
-                    f"| {e['epoch']} | {e['minutes']} | {e['train_loss']:.4g} | {e['val_loss']:.4g} | "
-                    f"{_fmt(e.get('val_grasp_top1_adds_2cm'))} | {_fmt(e.get('val_place_top1_in_mask'))} |"
-                )
-        lines += earlier_phases_section(d)
-    else:
-        lines += ["- not trained yet (no `train_summary.json`)"]
-    lines += ["", "## Evaluation", ""]
+    lines: list[str] = []
     if offline:
         lines += [
             f"Offline, on labelled test scenes (`{offline.get('command', 'robostack eval m2t2-offline')}`):",
@@ -285,7 +299,12 @@ def write_model_card(directory: str | Path, stopped_command: str | None = None, 
     if bench:
         lines += [f"Inference (`{bench.get('command', 'robostack bench m2t2 --json')}`):", ""]
         lines += _table({k: v for k, v in bench.items() if k != "command"}) + [""]
-    lines += ["## Scale-downs from the original", "", "| what | original | here |", "|---|---|---|"]
+    return lines
+
+
+def _scale_down_lines(cfg: M2T2Config) -> list[str]:
+    """The table of scale-downs and the other differences from the original, and what is unchanged."""
+    lines = ["## Scale-downs from the original", "", "| what | original | here |", "|---|---|---|"]
     for what, original, field in SCALE_DOWNS:
         lines.append(f"| {what} | {original} | {_fmt(getattr(cfg, field))} |")
     lines += [
@@ -310,6 +329,4 @@ def write_model_card(directory: str | Path, stopped_command: str | None = None, 
         "Licence note: the original code and weights are NVIDIA research-only; nothing of them is used here.",
         "",
     ]
-    path = d / "MODEL_CARD.md"
-    path.write_text("\n".join(lines))
-    return path
+    return lines
