@@ -66,3 +66,12 @@ class Pretrained:
             first = str(err).splitlines()[0] if str(err) else "mismatch"
             raise ConfigError(f"{directory}: weights do not match {CONFIG_FILE} ({first})") from None
         return cast(P, policy.eval())
+
+    @classmethod
+    def for_training(cls: type[P], config: StrictModel, init_from: str | Path | None = None) -> P:
+        """A policy in training mode built from ``config``; a fine-tune (``init_from``) starts from
+        that checkpoint's weights, which must fit ``config``."""
+        policy = cast(Any, cls)(config).train()
+        if init_from:
+            policy.load_state_dict(cast(Any, cls.from_pretrained(init_from)).state_dict())
+        return cast(P, policy)

@@ -135,6 +135,16 @@ def test_save_load_round_trip_zero_tolerance(tmp_path) -> None:  # type: ignore[
     assert runs[0] == runs[1]
 
 
+def test_a_fine_tune_starts_from_its_checkpoint_in_training_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    torch.manual_seed(2)
+    ViNTPolicy(TINY).save_pretrained(tmp_path)
+    fresh, tuned = ViNTPolicy.for_training(TINY), ViNTPolicy.for_training(TINY, tmp_path)
+    assert fresh.training and tuned.training
+    saved = ViNTPolicy.from_pretrained(tmp_path).state_dict()
+    assert all(torch.equal(tuned.state_dict()[k], v) for k, v in saved.items())
+    assert not all(torch.equal(fresh.state_dict()[k], v) for k, v in saved.items())
+
+
 def test_a_stalled_base_passes_its_subgoal() -> None:
     """Eight frames without motion (odometry unchanged) count the subgoal as passed; a moving base,
     or `stall_frames` 0, keeps the original rule."""

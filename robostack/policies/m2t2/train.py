@@ -186,7 +186,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     train_scenes, val_scenes, data_info = load_scenes(cfg)
     if len(train_scenes) == 0 and not cfg.wait_for_data:
         raise RobostackError("no training scenes")
-    policy = initial_policy(cfg).to(device)
+    policy = M2T2Policy.for_training(cfg.model, cfg.init_from).to(device)
     val_batches = validation_batches(val_scenes, policy.config, cfg.batch_size, device)
     opt = torch.optim.AdamW(param_groups(policy, cfg.weight_decay), lr=cfg.lr)
     out = Path(cfg.out)
@@ -213,14 +213,6 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, Any]:
     (out / "train_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     write_model_card(out)
     return summary
-
-
-def initial_policy(cfg: TrainConfig) -> M2T2Policy:
-    """A fresh policy in training mode, or one holding the weights of ``cfg.init_from``."""
-    policy = M2T2Policy(cfg.model).train()
-    if cfg.init_from:
-        policy.load_state_dict(M2T2Policy.from_pretrained(cfg.init_from).state_dict())
-    return policy
 
 
 def await_scenes(

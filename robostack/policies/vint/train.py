@@ -127,7 +127,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict[str, float | int
     train_set, test_set = sample_sets(cfg, model_cfg, train_eps, test_eps)
     val_rng = np.random.default_rng(12345)
     val_batches = [test_set.batch(cfg.groups, val_rng) for _ in range(cfg.val_batches)]
-    policy = initial_policy(cfg, model_cfg).to(device)
+    policy = ViNTPolicy.for_training(model_cfg, cfg.init_from).to(device)
     caches: dict[str, list[torch.Tensor]] = {}
     if cfg.freeze_obs_encoder:
         caches = freeze_obs_encoder(policy, train_set, test_set, flipped=cfg.flip_prob > 0)
@@ -200,14 +200,6 @@ def sample_sets(
     )
     train_cfg = replace(sample_cfg, flip_prob=cfg.flip_prob)
     return NavSamples(train_eps, train_cfg), NavSamples(test_eps, sample_cfg)
-
-
-def initial_policy(cfg: TrainConfig, model_cfg: ViNTConfig) -> ViNTPolicy:
-    """A fresh policy in training mode, or one holding the weights of ``cfg.init_from``."""
-    policy = ViNTPolicy(model_cfg).train()
-    if cfg.init_from:
-        policy.load_state_dict(ViNTPolicy.from_pretrained(cfg.init_from).state_dict())
-    return policy
 
 
 def freeze_obs_encoder(
